@@ -1,0 +1,192 @@
+//! The response body of a stream: drives the handler, coalesces queued events into one chunk,
+//! and sends keep-alives when the stream is idle.
+
+use bytes::{Bytes, BytesMut};
+use futures::future::BoxFuture;
+use http_body::{Body, Frame, SizeHint};
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Sleep};
+
+use crate::keep_alive::KeepAlive;
+use crate::shutdown::Shutdown;
+
+/// How a handler's future ended.
+pub(crate) enum HandlerEnd {
+    Returned(Result<(), axum::response::Response>),
+    Panicked(String),
+}
+
+/// The handler's future, polled by the body itself. Dropping the body (the client left) drops
+/// the handler: no task outlives the connection.
+pub(crate) type HandlerTask = BoxFuture<'static, HandlerEnd>;
+
+/// Chunks larger than this are not grown further by coalescing, so one write stays bounded.
+const MAX_COALESCED_CHUNK: usize = 64 * 1024;
+
+/// The body of an SSE response.
+pub struct SseBody {
+    handler: Option<HandlerTask>,
+    frames: mpsc::Receiver<Bytes>,
+    /// A frame taken from the channel while the response head was being decided.
+    first: Option<Bytes>,
+    frames_closed: bool,
+    keep_alive: Option<(KeepAlive, Pin<Box<Sleep>>)>,
+    shutdown: Shutdown,
+    done: bool,
+}
+
+impl SseBody {
+    pub(crate) fn new(
+        handler: HandlerTask,
+        frames: mpsc::Receiver<Bytes>,
+        keep_alive: KeepAlive,
+        shutdown: Shutdown,
+    ) -> Self {
+        let keep_alive = keep_alive
+            .interval()
+            .map(|interval| (keep_alive, Box::pin(tokio::time::sleep(interval))));
+        SseBody {
+            handler: Some(handler),
+            frames,
+            first: None,
+            frames_closed: false,
+            keep_alive,
+            shutdown,
+            done: false,
+        }
+    }
+
+    /// Polls the handler once; returns how it ended if it just did.
+    pub(crate) fn poll_handler(&mut self, cx: &mut Context<'_>) -> Poll<HandlerEnd> {
+        let Some(handler) = self.handler.as_mut() else {
+            return Poll::Pending;
+        };
+        let end = ready!(handler.as_mut().poll(cx));
+        self.handler = None;
+        Poll::Ready(end)
+    }
+
+    /// Waits for the first frame, keeping it for the body.
+    pub(crate) fn poll_first_frame(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.first.is_some() || self.frames_closed {
+            return Poll::Ready(());
+        }
+        match ready!(self.frames.poll_recv(cx)) {
+            Some(frame) => self.first = Some(frame),
+            None => self.frames_closed = true,
+        }
+        Poll::Ready(())
+    }
+
+    /// Whether an event was sent before the handler ended (its frame is queued).
+    pub(crate) fn has_queued_event(&mut self) -> bool {
+        if self.first.is_none() {
+            self.first = self.frames.try_recv().ok();
+        }
+        self.first.is_some()
+    }
+
+    /// Everything queued right now, as one chunk (`None` if nothing is queued).
+    fn poll_queued(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
+        let mut chunk = self.first.take();
+        let mut coalesced: Option<BytesMut> = None;
+        while !self.frames_closed {
+            let len = chunk.as_ref().map_or(0, Bytes::len) + coalesced.as_ref().map_or(0, BytesMut::len);
+            if len >= MAX_COALESCED_CHUNK {
+                break;
+            }
+            match self.frames.poll_recv(cx) {
+                Poll::Ready(Some(frame)) => match (&mut coalesced, chunk.take()) {
+                    (Some(buffer), _) => buffer.extend_from_slice(&frame),
+                    (None, Some(previous)) => {
+                        let mut buffer = BytesMut::with_capacity(previous.len() + frame.len() * 4);
+                        buffer.extend_from_slice(&previous);
+                        buffer.extend_from_slice(&frame);
+                        coalesced = Some(buffer);
+                    }
+                    (None, None) => chunk = Some(frame),
+                },
+                Poll::Ready(None) => self.frames_closed = true,
+                Poll::Pending => break,
+            }
+        }
+        coalesced.map(BytesMut::freeze).or(chunk)
+    }
+
+    fn restart_keep_alive(&mut self) {
+        if let Some((keep_alive, timer)) = &mut self.keep_alive {
+            let interval = keep_alive.interval().expect("only set when on");
+            timer.as_mut().reset(Instant::now() + interval);
+        }
+    }
+
+    fn poll_keep_alive(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
+        let (keep_alive, timer) = self.keep_alive.as_mut()?;
+        if timer.as_mut().poll(cx).is_pending() {
+            return None;
+        }
+        let frame = keep_alive.frame();
+        self.restart_keep_alive();
+        Some(frame)
+    }
+}
+
+impl Body for SseBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(end) = this.poll_handler(cx) {
+            log_late_end(end);
+        }
+        if let Some(chunk) = this.poll_queued(cx) {
+            this.restart_keep_alive();
+            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+        }
+        // The stream ends once every sender is gone (the handler and any task it gave a clone),
+        // or when the server shuts down.
+        if this.frames_closed || this.shutdown.poll_triggered(cx) {
+            this.done = true;
+            this.handler = None;
+            return Poll::Ready(None);
+        }
+        match this.poll_keep_alive(cx) {
+            Some(frame) => Poll::Ready(Some(Ok(Frame::data(frame)))),
+            None => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}
+
+/// After the head is committed, a failure can only be logged: the client already has a `200`.
+pub(crate) fn log_late_end(end: HandlerEnd) {
+    match end {
+        HandlerEnd::Returned(Ok(())) => {}
+        HandlerEnd::Returned(Err(response)) => tracing::error!(
+            status = %response.status(),
+            "SSE handler returned an error after the stream had started; the stream ends"
+        ),
+        HandlerEnd::Panicked(message) => tracing::error!(
+            panic = %message,
+            "SSE handler panicked; its stream ends, the server carries on"
+        ),
+    }
+}

@@ -1,0 +1,233 @@
+//! [`Sender`]: the typed handle a handler streams its events through.
+
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, StreamExt};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use crate::event::SseEvents;
+use crate::message::{IntoMessage, Message};
+use crate::wire::{self, EncodeError, EventFields, EventId, InvalidField};
+
+/// Sends the events of one stream, of one event enum `E` only.
+///
+/// The buffer between the handler and the socket is bounded: [`send`](Sender::send) waits while
+/// it is full, so a slow client slows its handler down instead of growing memory. Once the
+/// client is gone, `send` returns [`SendError::Disconnected`] and [`closed`](Sender::closed)
+/// resolves. Clones send into the same stream, so spawned tasks can send too.
+///
+/// ```
+/// use tidings::{sse_events, sse_handler, Sender, SendError};
+///
+/// #[sse_events]
+/// enum Count { Number(u32) }
+///
+/// #[sse_handler(get, "/count")]
+/// async fn count(tx: Sender<Count>) -> Result<(), SendError> {
+///     for n in 0..3 {
+///         tx.send(Count::Number(n)).await?;
+///     }
+///     Ok(())
+/// }
+/// ```
+pub struct Sender<E> {
+    frames: mpsc::Sender<Bytes>,
+    events: PhantomData<fn(E)>,
+}
+
+impl<E> Clone for Sender<E> {
+    fn clone(&self) -> Self {
+        Sender {
+            frames: self.frames.clone(),
+            events: PhantomData,
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for Sender<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender")
+            .field("closed", &self.frames.is_closed())
+            .finish()
+    }
+}
+
+/// Why [`Sender::send`] did not send.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The client is gone (or the stream ended): nothing more can be sent.
+    Disconnected,
+    /// The message's id contains CR, LF or NUL; nothing was sent.
+    InvalidId(InvalidField),
+    /// The payload failed to serialize; nothing was sent.
+    Encode(EncodeError),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Disconnected => f.write_str("the client disconnected"),
+            SendError::InvalidId(e) => e.fmt(f),
+            SendError::Encode(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SendError::Disconnected => None,
+            SendError::InvalidId(e) => Some(e),
+            SendError::Encode(e) => Some(e),
+        }
+    }
+}
+
+/// A handler may return `Result<(), SendError>`: before the first event, a failure becomes a
+/// `500` with the reason as body.
+impl axum::response::IntoResponse for SendError {
+    fn into_response(self) -> axum::response::Response {
+        (http::StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+    }
+}
+
+impl<E> Sender<E> {
+    pub(crate) fn new(frames: mpsc::Sender<Bytes>) -> Self {
+        Sender {
+            frames,
+            events: PhantomData,
+        }
+    }
+
+    /// Sends a comment line (or several, one per line of `text`), which clients ignore.
+    pub async fn comment(&self, text: &str) -> Result<(), SendError> {
+        let mut frame = BytesMut::new();
+        wire::write_comment(&mut frame, text);
+        frame.extend_from_slice(b"\n");
+        self.send_frame(frame.freeze()).await
+    }
+
+    /// Resolves once the client is gone: select on it to stop work nobody will receive.
+    pub async fn closed(&self) {
+        self.frames.closed().await
+    }
+
+    /// Whether the client is gone.
+    pub fn is_closed(&self) -> bool {
+        self.frames.is_closed()
+    }
+
+    async fn send_frame(&self, frame: Bytes) -> Result<(), SendError> {
+        self.frames
+            .send(frame)
+            .await
+            .map_err(|_| SendError::Disconnected)
+    }
+}
+
+impl<E: SseEvents> Sender<E> {
+    /// Sends an event (or a [`Message`] around one), waiting while the buffer is full.
+    ///
+    /// Only the stream's own event enum compiles here: a `Sender<ChatEvent>` does not accept
+    /// any other type.
+    pub async fn send(&self, message: impl IntoMessage<E>) -> Result<(), SendError> {
+        let frame = encode(&message.into_message())?;
+        self.send_frame(frame).await
+    }
+
+    /// Sends every item of `events` in order; returns when the stream ends, or with
+    /// [`SendError::Disconnected`] when the client leaves first.
+    ///
+    /// ```
+    /// # use tidings::{sse_events, sse_handler, Sender, SendError};
+    /// # #[sse_events] enum Count { Number(u32) }
+    /// #[sse_handler(get, "/numbers")]
+    /// async fn numbers(tx: Sender<Count>) -> Result<(), SendError> {
+    ///     tx.forward(futures::stream::iter((0..10).map(Count::Number))).await
+    /// }
+    /// ```
+    pub async fn forward<M, S>(&self, events: S) -> Result<(), SendError>
+    where
+        S: Stream<Item = M>,
+        M: IntoMessage<E>,
+    {
+        let mut events = std::pin::pin!(events);
+        loop {
+            tokio::select! {
+                biased;
+                () = self.closed() => return Err(SendError::Disconnected),
+                next = events.next() => match next {
+                    Some(message) => self.send(message).await?,
+                    None => return Ok(()),
+                },
+            }
+        }
+    }
+
+    /// Calls `produce` every `period` and sends what it yields: a polling endpoint.
+    ///
+    /// `Ok(Some(event))` is sent, `Ok(None)` skips this tick, and `Err(e)` ends the loop with
+    /// that error (the handler's error path). The loop ends with `Ok(())` when the client
+    /// disconnects, so code after the `.await` is the place for disconnect clean-up. A tick that
+    /// falls due while `produce` or a send is still running is skipped, not queued.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use tidings::{sse_events, sse_handler, Sender, SendError};
+    /// # #[sse_events] enum Load { Percent(u32) }
+    /// #[sse_handler(get, "/load")]
+    /// async fn load(tx: Sender<Load>) -> Result<(), SendError> {
+    ///     tx.every(Duration::from_secs(1), || async { Ok(Some(Load::Percent(42))) }).await?;
+    ///     tracing::info!("client left");
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn every<M, F, Fut, Err>(&self, period: Duration, mut produce: F) -> Result<(), Err>
+    where
+        M: IntoMessage<E>,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<M>, Err>>,
+        Err: From<SendError>,
+    {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                biased;
+                () = self.closed() => return Ok(()),
+                _ = ticks.tick() => {}
+            }
+            let Some(message) = produce().await? else {
+                continue;
+            };
+            match self.send(message).await {
+                Ok(()) => {}
+                Err(SendError::Disconnected) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// Encodes one message into the bytes of one event.
+pub(crate) fn encode<E: SseEvents>(message: &Message<E>) -> Result<Bytes, SendError> {
+    let id = message
+        .id
+        .as_deref()
+        .map(EventId::new)
+        .transpose()
+        .map_err(SendError::InvalidId)?;
+    let fields = EventFields {
+        comments: &message.comments,
+        name: message.event.event_info().name,
+        id: id.as_ref(),
+        retry: message.retry,
+    };
+    let mut frame = BytesMut::new();
+    wire::write_event(&mut frame, &fields, |data| message.event.write_data(data))
+        .map_err(SendError::Encode)?;
+    Ok(frame.freeze())
+}

@@ -1,0 +1,1 @@
+//! Helpers shared by the integration tests: a tidings router served on a real loopback socket.
