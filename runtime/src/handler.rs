@@ -55,6 +55,11 @@ pub trait SseHandler<S, M>: Send + Sync + 'static {
 
     /// The axum route serving this handler with `config`.
     fn method_router(self, config: StreamConfig) -> axum::routing::MethodRouter<S>;
+
+    /// Adds what the handler's extractors and error type tell about the operation.
+    fn document(doc: &mut crate::openapi::OperationDoc) {
+        let _ = doc;
+    }
 }
 
 /// The settings a stream runs with, from the API and the handler.

@@ -9,6 +9,7 @@ pub mod extract;
 mod handler;
 mod keep_alive;
 mod message;
+pub mod openapi;
 mod sender;
 mod shutdown;
 mod wire;
