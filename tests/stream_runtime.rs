@@ -13,7 +13,7 @@ use tidings::{
 };
 use tidings_test_support::{get, request, serve, PATIENCE};
 
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 struct Point {
     x: i32,
     y: i32,
@@ -351,19 +351,23 @@ async fn forward_sends_every_item_of_a_stream() {
 }
 
 #[sse_handler(get, "/poll")]
-async fn polled(State(live): State<Live>, tx: Sender<TestEvent>) -> Result<(), SendError> {
-    let _guard = live.enter();
-    let mut n = 0;
-    tx.every(Duration::from_millis(5), || {
-        n += 1;
-        // Every other tick has nothing new.
-        let event = (n % 2 == 0).then(|| TestEvent::Plain(format!("tick {n}")));
-        async move { Ok::<_, SendError>(event) }
-    })
-    .await?;
-    // `every` returns when the client leaves: the place for disconnect clean-up.
-    live.0.fetch_add(100, Ordering::SeqCst);
-    Ok(())
+async fn polled(State(live): State<Live>, tx: Sender<TestEvent>) {
+    // The producer runs in a task of its own, which outlives the handler's future: `every`
+    // returns once the client leaves, and the code after it runs.
+    tokio::spawn(async move {
+        let _guard = live.enter();
+        let mut n = 0;
+        let ended = tx
+            .every(Duration::from_millis(5), || {
+                n += 1;
+                // Every other tick has nothing new.
+                let event = (n % 2 == 0).then(|| TestEvent::Plain(format!("tick {n}")));
+                async move { Ok::<_, SendError>(event) }
+            })
+            .await;
+        assert!(ended.is_ok());
+        live.0.fetch_add(100, Ordering::SeqCst);
+    });
 }
 
 #[tokio::test]
@@ -380,8 +384,8 @@ async fn every_polls_a_producer_and_returns_when_the_client_leaves() {
     let text = stream.read_until("tick 6").await;
     assert!(text.starts_with("data:\"tick 2\"\n\ndata:\"tick 4\"\n\n"), "{text:?}");
     drop(stream);
-    // The guard is dropped (-1) after the clean-up line ran (+100).
-    live.wait_for(99).await;
+    // Entered (+1), the line after `every` ran (+100), and the task ended (-1).
+    live.wait_for(100).await;
 }
 
 #[sse_handler(get, "/hold", keep_alive = "off")]

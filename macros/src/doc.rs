@@ -29,7 +29,8 @@ pub(crate) fn extract(attrs: &[Attribute]) -> Docs {
                 ..
             }) = &nv.value
             {
-                lines.extend(text.value().lines().map(str::to_owned));
+                // `split`, not `lines`: the empty `///` line between paragraphs is one line.
+                lines.extend(text.value().split('\n').map(str::to_owned));
             }
         }
     }
@@ -95,6 +96,18 @@ mod tests {
             d.full.as_deref(),
             Some("Streams a room.\nSecond line.\n\nMore.\n\n  code")
         );
+    }
+
+    #[test]
+    fn empty_doc_lines_separate_paragraphs() {
+        let attrs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[doc = " One."]),
+            syn::parse_quote!(#[doc = ""]),
+            syn::parse_quote!(#[doc = " Two."]),
+        ];
+        let d = extract(&attrs);
+        assert_eq!(d.full.as_deref(), Some("One.\n\nTwo."));
+        assert_eq!(d.description.as_deref(), Some("Two."));
     }
 
     #[test]

@@ -1,15 +1,64 @@
-//! Procedural macros of tidings. Use them through the `tidings` crate, which re-exports them.
+//! Procedural macros of tidings. Use them through the `tidings` crate, which re-exports them;
+//! the generated code names everything through `::tidings`.
+
+mod case;
+mod doc;
+mod errors;
+mod events;
+mod handler;
 
 use proc_macro::TokenStream;
 
-/// Placeholder while the macro is written.
+/// Declares the events of a stream: each variant of the enum is one event type.
+///
+/// - A unit variant sends empty data, a newtype variant its value as JSON, a struct variant its
+///   fields as a JSON object (serde field attributes such as `rename` and
+///   `skip_serializing_if` apply).
+/// - The event name is the variant name under `rename_all` (serde's rules);
+///   `#[sse(rename = "...")]` overrides it, `#[sse(default)]` sends the event without a name
+///   (a browser's `onmessage` receives it), and `#[sse(raw)]` sends a text payload as is.
+/// - The variant's doc comment documents the event.
+///
+/// Implements `tidings::SseEvents`, and `tidings::DecodeEvents` whenever every payload is
+/// deserializable. Every mistake (an event name the wire cannot carry, two variants with the
+/// same name, ...) is a compile error pointing at it.
+///
+/// ```ignore
+/// #[tidings::sse_events(rename_all = "snake_case")]
+/// enum ChatEvent {
+///     /// Someone said something.
+///     Message { user: String, text: String },
+///     /// Someone arrived.
+///     UserJoined(User),
+///     /// Keeps idle clients informed.
+///     #[sse(rename = "ping")]
+///     Tick,
+/// }
+/// ```
 #[proc_macro_attribute]
-pub fn sse_events(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
+    events::sse_events(args.into(), item.into()).into()
 }
 
-/// Placeholder while the macro is written.
+/// Turns an `async fn` taking axum extractors and one `Sender<E>` into a stream handler.
+///
+/// `#[sse_handler(get, "/rooms/{room}/events", tag = "rooms", keep_alive = "15s")]`: the method
+/// (`get` by default, or `post`, `put`, `patch`, `delete`) and the path come first, then the
+/// keys `tag`, `tags(...)`, `operation_id`, `keep_alive` (`"500ms"`, `"15s"`, `"2m"` or
+/// `"off"`) and `deprecated`. The doc comment gives the summary (first paragraph) and the
+/// description (the rest).
+///
+/// The function becomes a unit struct of the same name, which `SseApi::handler` registers; the
+/// function itself stays callable as `name::name(...)`.
+///
+/// ```ignore
+/// /// Streams a room's events.
+/// #[tidings::sse_handler(get, "/rooms/{room}/events")]
+/// async fn room_events(Path(room): Path<String>, tx: Sender<ChatEvent>) -> Result<(), SendError> {
+///     tx.send(ChatEvent::Tick).await
+/// }
+/// ```
 #[proc_macro_attribute]
-pub fn sse_handler(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn sse_handler(args: TokenStream, item: TokenStream) -> TokenStream {
+    handler::sse_handler(args.into(), item.into()).into()
 }

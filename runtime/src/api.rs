@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::handler::{HandlerMeta, SseHandler, StreamConfig};
 use crate::keep_alive::KeepAlive;
+use crate::openapi::{self, DocSettings, HandlerDocs, OpenApi, OpenApiVersion, Operation};
 use crate::shutdown::Shutdown;
 
 type RouteFactory<S> = Box<dyn FnOnce(&StreamConfig) -> axum::routing::MethodRouter<S> + Send>;
@@ -38,7 +39,10 @@ pub struct SseApi<S = ()> {
     title: String,
     version: String,
     config: StreamConfig,
-    handlers: Vec<(HandlerMeta, RouteFactory<S>)>,
+    handlers: Vec<(HandlerDocs, RouteFactory<S>)>,
+    docs: DocSettings,
+    openapi_json: Option<String>,
+    docs_page: Option<String>,
 }
 
 impl<S> SseApi<S>
@@ -52,6 +56,9 @@ where
             version: version.into(),
             config: StreamConfig::default(),
             handlers: Vec::new(),
+            docs: DocSettings::default(),
+            openapi_json: None,
+            docs_page: None,
         }
     }
 
@@ -69,7 +76,8 @@ where
             };
             handler.method_router(config)
         });
-        self.handlers.push((meta, route));
+        self.handlers
+            .push((HandlerDocs::of::<H, S, M>(meta), route));
         self
     }
 
@@ -110,7 +118,94 @@ where
 
     /// The metadata of every registered handler, in registration order.
     pub fn handlers(&self) -> impl Iterator<Item = &HandlerMeta> {
-        self.handlers.iter().map(|(meta, _)| meta)
+        self.handlers.iter().map(|(docs, _)| &docs.meta)
+    }
+
+    /// A longer description of the API, for its document's `info`.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.docs.description = Some(description.into());
+        self
+    }
+
+    /// Adds a server (a base URL) to the document.
+    pub fn server(mut self, url: impl Into<String>, description: Option<&str>) -> Self {
+        self.docs.servers.push(openapi::Server {
+            url: url.into(),
+            description: description.map(str::to_owned),
+        });
+        self
+    }
+
+    /// Describes a tag that handlers use (`#[sse_handler(.., tag = "chat")]`).
+    pub fn tag(mut self, name: impl Into<String>, description: impl Into<String>) -> Self {
+        let name = name.into();
+        self.docs.tags.retain(|t| t.name != name);
+        self.docs.tags.push(openapi::Tag {
+            name,
+            description: Some(description.into()),
+        });
+        self
+    }
+
+    /// Writes OpenAPI 3.1 instead of 3.2: each stream's event schema goes under the media
+    /// type's `schema`, since 3.1 has no `itemSchema`.
+    pub fn openapi_version(mut self, version: OpenApiVersion) -> Self {
+        self.docs.version = version;
+        self
+    }
+
+    /// Edits the operation `operation_id` after it is built: for what the framework cannot know,
+    /// such as a header a custom extractor reads.
+    ///
+    /// ```
+    /// # use tidings::{sse_events, sse_handler, Sender, SseApi};
+    /// use tidings::openapi::{Parameter, ParameterIn};
+    /// # #[sse_events] enum Tick { Tick }
+    /// # #[sse_handler(get, "/ticks")] async fn ticks(tx: Sender<Tick>) {}
+    /// let api: SseApi = SseApi::new("Clock", "1").handler(ticks).describe_operation("ticks", |op| {
+    ///     op.parameters.push(Parameter {
+    ///         name: "X-Tenant".into(),
+    ///         location: ParameterIn::Header,
+    ///         description: None,
+    ///         required: true,
+    ///         schema: schemars::json_schema!({ "type": "string" }),
+    ///     });
+    /// });
+    /// let op = &api.openapi().paths["/ticks"].operations["get"];
+    /// assert_eq!(op.parameters[0].name, "X-Tenant");
+    /// ```
+    pub fn describe_operation(
+        mut self,
+        operation_id: impl Into<String>,
+        describe: impl Fn(&mut Operation) + Send + Sync + 'static,
+    ) -> Self {
+        self.docs
+            .describe
+            .push((operation_id.into(), Box::new(describe)));
+        self
+    }
+
+    /// Serves the OpenAPI document as JSON at `path` (for example `/openapi.json`).
+    pub fn openapi_json(mut self, path: impl Into<String>) -> Self {
+        self.openapi_json = Some(path.into());
+        self
+    }
+
+    /// Serves a self-contained HTML page documenting the API at `path` (for example `/docs`).
+    pub fn docs(mut self, path: impl Into<String>) -> Self {
+        self.docs_page = Some(path.into());
+        self
+    }
+
+    /// The OpenAPI document of every registered handler.
+    pub fn openapi(&self) -> OpenApi {
+        let handlers: Vec<HandlerDocs> = self.handlers.iter().map(|(d, _)| d.clone()).collect();
+        openapi::build(&self.title, &self.version, &self.docs, &handlers)
+    }
+
+    /// The OpenAPI document as JSON.
+    pub fn openapi_value(&self) -> serde_json::Value {
+        serde_json::to_value(self.openapi()).expect("a document serializes")
     }
 
     /// The router serving every handler. Add state with `.with_state(..)`, and other routes with
@@ -120,11 +215,24 @@ where
     ///
     /// As axum's `Router::route` does, when two handlers share a method and path.
     pub fn into_router(self) -> axum::Router<S> {
+        let document =
+            (self.openapi_json.is_some() || self.docs_page.is_some()).then(|| self.openapi());
         let config = self.config;
-        self.handlers
+        let mut router = self
+            .handlers
             .into_iter()
-            .fold(axum::Router::new(), |router, (meta, route)| {
-                router.route(meta.path, route(&config))
-            })
+            .fold(axum::Router::new(), |router, (docs, route)| {
+                router.route(docs.meta.path, route(&config))
+            });
+        if let Some(document) = document {
+            if let Some(path) = &self.openapi_json {
+                let json = serde_json::to_string_pretty(&document).expect("a document serializes");
+                router = router.route(path, openapi::json_route(json));
+            }
+            if let Some(path) = &self.docs_page {
+                router = router.route(path, openapi::html_route(openapi::docs_html(&document)));
+            }
+        }
+        router
     }
 }

@@ -95,7 +95,8 @@ impl SseBody {
         let mut chunk = self.first.take();
         let mut coalesced: Option<BytesMut> = None;
         while !self.frames_closed {
-            let len = chunk.as_ref().map_or(0, Bytes::len) + coalesced.as_ref().map_or(0, BytesMut::len);
+            let len =
+                chunk.as_ref().map_or(0, Bytes::len) + coalesced.as_ref().map_or(0, BytesMut::len);
             if len >= MAX_COALESCED_CHUNK {
                 break;
             }

@@ -152,7 +152,10 @@ where
                 HandlerEnd::Returned(Err(response)) => return response,
                 HandlerEnd::Panicked(message) => {
                     tracing::error!(panic = %message, "SSE handler panicked before its first event");
-                    return (StatusCode::INTERNAL_SERVER_ERROR, "the stream handler failed")
+                    return (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "the stream handler failed",
+                    )
                         .into_response();
                 }
                 HandlerEnd::Returned(Ok(())) => {}

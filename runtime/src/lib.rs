@@ -12,6 +12,7 @@ mod message;
 pub mod openapi;
 mod sender;
 mod shutdown;
+pub mod testing;
 mod wire;
 
 pub use api::SseApi;
@@ -37,6 +38,13 @@ pub mod __private {
     pub use schemars;
     pub use serde;
     pub use serde_json;
+
+    /// `document_input!(doc, Type)`: what extractor `Type` documents (nothing for types that do
+    /// not implement `DocumentedInput`). `document_error!(doc, Type)`: the responses of error
+    /// type `Type` (a `default` response when it does not implement `DocumentedError`).
+    pub use crate::{
+        __tidings_document_error as document_error, __tidings_document_input as document_input,
+    };
 
     /// Decodes one JSON payload, naming the event in the error.
     pub fn decode_json<'de, T: serde::Deserialize<'de>>(

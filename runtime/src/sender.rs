@@ -171,8 +171,12 @@ impl<E: SseEvents> Sender<E> {
     ///
     /// `Ok(Some(event))` is sent, `Ok(None)` skips this tick, and `Err(e)` ends the loop with
     /// that error (the handler's error path). The loop ends with `Ok(())` when the client
-    /// disconnects, so code after the `.await` is the place for disconnect clean-up. A tick that
-    /// falls due while `produce` or a send is still running is skipped, not queued.
+    /// disconnects. A tick that falls due while `produce` or a send is still running is skipped,
+    /// not queued.
+    ///
+    /// Disconnect clean-up, the Rust way: in a handler, the client leaving drops the handler's
+    /// future, so clean-up belongs in a value's `Drop` (a guard held across the loop). In a task
+    /// spawned with a clone of the `Sender`, `every` returns and the code after it runs.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -180,9 +184,7 @@ impl<E: SseEvents> Sender<E> {
     /// # #[sse_events] enum Load { Percent(u32) }
     /// #[sse_handler(get, "/load")]
     /// async fn load(tx: Sender<Load>) -> Result<(), SendError> {
-    ///     tx.every(Duration::from_secs(1), || async { Ok(Some(Load::Percent(42))) }).await?;
-    ///     tracing::info!("client left");
-    ///     Ok(())
+    ///     tx.every(Duration::from_secs(1), || async { Ok(Some(Load::Percent(42))) }).await
     /// }
     /// ```
     pub async fn every<M, F, Fut, Err>(&self, period: Duration, mut produce: F) -> Result<(), Err>

@@ -125,7 +125,11 @@ pub struct EncodeError(serde_json::Error);
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the event payload could not be serialized to JSON: {}", self.0)
+        write!(
+            f,
+            "the event payload could not be serialized to JSON: {}",
+            self.0
+        )
     }
 }
 
@@ -188,8 +192,12 @@ fn write_lines(out: &mut BytesMut, prefix: &[u8], text: &str) {
 }
 
 fn write_line(out: &mut BytesMut, prefix: &[u8], value: &[u8]) {
-    out.reserve(prefix.len() + value.len() + 1);
+    out.reserve(prefix.len() + value.len() + 2);
     out.put_slice(prefix);
+    // A client removes one space after the colon: keep a value's own leading space by adding one.
+    if value.first() == Some(&b' ') {
+        out.put_u8(b' ');
+    }
     out.put_slice(value);
     out.put_u8(b'\n');
 }
@@ -297,7 +305,15 @@ mod tests {
             assert_eq!(EventId::new(bad).unwrap_err().field(), "id");
             assert!(EventName::new(Box::leak(bad.to_string().into_boxed_str())).is_err());
         }
-        assert!(EventId::new("").is_ok(), "an empty id resets the client's last id");
+        assert!(
+            EventId::new("").is_ok(),
+            "an empty id resets the client's last id"
+        );
+    }
+
+    #[test]
+    fn a_leading_space_survives_the_clients_space_stripping() {
+        assert_eq!(event(EventFields::default(), " x"), "data:  x\n\n");
     }
 
     #[test]
@@ -322,5 +338,54 @@ mod tests {
         };
         assert!(write_event(&mut out, &fields, |w| w.json(&Fails)).is_err());
         assert_eq!(&out[..], b"data:before\n\n");
+    }
+
+    /// What the wire can carry of data: every line break arrives as LF.
+    fn normalized(data: &str) -> String {
+        data.replace("\r\n", "\n").replace('\r', "\n")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_event_is_read_back_exactly_by_a_whatwg_decoder_or_rejected(
+            name in proptest::option::of("(?s).{0,12}"),
+            id in proptest::option::of("(?s).{0,12}"),
+            data in "(?s).{0,40}",
+            comments in proptest::collection::vec("(?s).{0,12}", 0..3),
+            retry in proptest::option::of(0u64..100_000),
+        ) {
+            let valid_name = name.as_ref().map(|n| EventName::new(Box::leak(n.clone().into_boxed_str())));
+            let valid_id = id.as_ref().map(|i| EventId::new(i.clone()));
+            let breaks = |s: &str| s.contains(['\r', '\n', '\0']);
+            if let Some(Err(_)) = valid_name {
+                let name = name.as_deref().unwrap();
+                proptest::prop_assert!(name.is_empty() || breaks(name));
+                return Ok(());
+            }
+            if let Some(Err(_)) = valid_id {
+                proptest::prop_assert!(breaks(id.as_deref().unwrap()));
+                return Ok(());
+            }
+            let id = valid_id.map(Result::unwrap);
+            let fields = EventFields {
+                comments: &comments,
+                name: valid_name.map(Result::unwrap),
+                id: id.as_ref(),
+                retry: retry.map(Duration::from_millis),
+            };
+            let mut wire = BytesMut::new();
+            write_event(&mut wire, &fields, |w| { w.text(&data); Ok(()) }).unwrap();
+
+            let mut decoder = crate::client::Decoder::new();
+            let mut events = Vec::new();
+            decoder.feed(&wire, &mut events).unwrap();
+            decoder.finish(&mut events);
+            proptest::prop_assert_eq!(events.len(), 1);
+            let event = &events[0];
+            proptest::prop_assert_eq!(event.name(), name.as_deref());
+            proptest::prop_assert_eq!(&event.data, &normalized(&data));
+            proptest::prop_assert_eq!(event.id.as_str(), id.as_ref().map_or("", EventId::as_str));
+            proptest::prop_assert_eq!(event.retry, retry.map(Duration::from_millis));
+        }
     }
 }

@@ -270,24 +270,22 @@ impl Decoder {
                 self.event_type.clear();
                 self.event_type.push_str(&decode(value));
             }
-            b"id" => {
-                if memchr::memchr(0, value).is_none() {
-                    self.id_buffer.clear();
-                    self.id_buffer.push_str(&decode(value));
-                }
+            // An id containing NUL is ignored.
+            b"id" if memchr::memchr(0, value).is_none() => {
+                self.id_buffer.clear();
+                self.id_buffer.push_str(&decode(value));
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    let millis = value.iter().fold(0u64, |acc, &digit| {
-                        acc.saturating_mul(10)
-                            .saturating_add(u64::from(digit - b'0'))
-                    });
-                    let retry = Duration::from_millis(millis);
-                    self.retry = Some(retry);
-                    self.event_retry = Some(retry);
-                }
+            // A retry is only taken when it is ASCII digits only.
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                let millis = value.iter().fold(0u64, |acc, &digit| {
+                    acc.saturating_mul(10)
+                        .saturating_add(u64::from(digit - b'0'))
+                });
+                let retry = Duration::from_millis(millis);
+                self.retry = Some(retry);
+                self.event_retry = Some(retry);
             }
-            _ => {} // unknown fields are ignored
+            _ => {} // unknown fields, and ignored id and retry values
         }
         Ok(())
     }

@@ -1,6 +1,46 @@
 //! OpenAPI 3.2 descriptions of streams.
+//!
+//! [`SseApi`](crate::SseApi) builds one document from its handlers: [`SseApi::openapi`]
+//! returns it as a typed [`OpenApi`], [`SseApi::openapi_json`] serves it, and [`SseApi::docs`]
+//! serves a human page. Each operation's `200` response describes its events under the
+//! `text/event-stream` media type's `itemSchema` (see [`item_schema`]); payload types live once
+//! in `components/schemas`.
+//!
+//! What a handler's arguments add comes from [`DocumentedInput`], implemented for axum's
+//! `Path`, `Query` and `Json` and for [`LastEventId`](crate::LastEventId); its error type's
+//! responses come from [`DocumentedError`]. Other extractors add nothing: implement
+//! `DocumentedInput` for them, or use [`SseApi::describe_operation`].
+//!
+//! [`SseApi::openapi`]: crate::SseApi::openapi
+//! [`SseApi::openapi_json`]: crate::SseApi::openapi_json
+//! [`SseApi::docs`]: crate::SseApi::docs
+//! [`SseApi::describe_operation`]: crate::SseApi::describe_operation
 
-/// What an operation's inputs and error type add to its OpenAPI description. Filled in by the
-/// `document` function `#[sse_handler]` generates.
-#[derive(Debug, Default)]
-pub struct OperationDoc {}
+mod build;
+mod docs_page;
+mod events;
+mod extractors;
+mod merge;
+mod model;
+mod operation;
+mod serve;
+
+pub(crate) use build::{build, DocSettings, HandlerDocs};
+pub use docs_page::docs_html;
+pub use events::item_schema;
+pub use extractors::{DocumentedError, DocumentedInput};
+pub use merge::merge_into;
+pub use model::{
+    Components, Info, MediaType, OpenApi, OpenApiVersion, Operation, Parameter, ParameterIn,
+    PathItem, RequestBody, Response, Server, Tag,
+};
+pub use operation::OperationDoc;
+pub(crate) use serve::{html_route, json_route};
+
+/// The probes behind `document_input!` and `document_error!`. Not public API.
+#[doc(hidden)]
+pub mod __probe {
+    pub use super::extractors::{
+        DocumentErrorKnown, DocumentErrorUnknown, DocumentInputKnown, DocumentInputUnknown, Probe,
+    };
+}

@@ -1,0 +1,327 @@
+//! Reads `#[sse_handler(method, "/path", key = value, ...)]`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Ident, Lit, LitStr, Meta, Token};
+
+use crate::errors::Errors;
+
+/// The HTTP methods a stream handler can answer.
+pub(crate) const METHODS: &[(&str, &str)] = &[
+    ("get", "GET"),
+    ("post", "POST"),
+    ("put", "PUT"),
+    ("patch", "PATCH"),
+    ("delete", "DELETE"),
+];
+
+const KEYS: &str = "`tag = \"...\"`, `tags(\"...\", ...)`, `operation_id = \"...\"`, \
+                    `keep_alive = \"15s\" | \"500ms\" | \"off\"` and `deprecated`";
+
+/// A handler's keep-alive choice.
+#[derive(Clone, Copy)]
+pub(crate) enum KeepAlive {
+    Inherit,
+    Off,
+    EveryMillis(u64),
+}
+
+/// The checked arguments of `#[sse_handler(...)]`.
+pub(crate) struct HandlerAttrs {
+    /// The method constant's name (`GET`, ...).
+    pub(crate) method: &'static str,
+    pub(crate) path: Option<LitStr>,
+    pub(crate) path_params: Vec<String>,
+    pub(crate) tags: Vec<LitStr>,
+    pub(crate) operation_id: Option<LitStr>,
+    pub(crate) keep_alive: KeepAlive,
+    pub(crate) deprecated: bool,
+}
+
+enum Arg {
+    Path(LitStr),
+    Meta(Meta),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(LitStr) {
+            input.parse().map(Arg::Path)
+        } else {
+            input.parse().map(Arg::Meta)
+        }
+    }
+}
+
+/// Parses and checks the attribute, recording every error.
+pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
+    let mut attrs = HandlerAttrs {
+        method: "GET",
+        path: None,
+        path_params: Vec::new(),
+        tags: Vec::new(),
+        operation_id: None,
+        keep_alive: KeepAlive::Inherit,
+        deprecated: false,
+    };
+    let call_site = Span::call_site();
+    let Some(args) = errors.ok(Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)) else {
+        return attrs;
+    };
+    let mut method: Option<Ident> = None;
+    let mut keep_alive_seen = false;
+    for arg in args {
+        let meta = match arg {
+            Arg::Path(path) => {
+                if attrs.path.is_some() {
+                    errors.spanned(&path, "the path is given twice");
+                } else {
+                    match path_params(&path.value()) {
+                        Ok(params) => attrs.path_params = params,
+                        Err(problems) => {
+                            for problem in problems {
+                                errors.spanned(&path, problem);
+                            }
+                        }
+                    }
+                    attrs.path = Some(path);
+                }
+                continue;
+            }
+            Arg::Meta(meta) => meta,
+        };
+        let Some(key) = meta.path().get_ident().cloned() else {
+            errors.spanned(meta.path(), format!("unknown key; the keys are {KEYS}"));
+            continue;
+        };
+        let name = key.to_string();
+        match (&meta, name.as_str()) {
+            (Meta::Path(_), _) if METHODS.iter().any(|(m, _)| *m == name) => {
+                if let Some(first) = &method {
+                    errors.spanned(
+                        &key,
+                        format!("a stream handler has one method, and `{first}` is already given"),
+                    );
+                } else {
+                    if attrs.path.is_some() {
+                        errors.spanned(
+                            &key,
+                            "write the method before the path: `#[sse_handler(get, \"/path\")]`",
+                        );
+                    }
+                    attrs.method = METHODS.iter().find(|(m, _)| *m == name).unwrap().1;
+                    method = Some(key);
+                }
+            }
+            (Meta::Path(_), "deprecated") => attrs.deprecated = true,
+            (Meta::NameValue(nv), "tag") => {
+                if let Some(tag) = string(&nv.value, "tag", errors) {
+                    attrs.tags.push(tag);
+                }
+            }
+            (Meta::List(list), "tags") => {
+                match list.parse_args_with(Punctuated::<LitStr, Token![,]>::parse_terminated) {
+                    Ok(tags) => attrs.tags.extend(tags),
+                    Err(_) => errors.spanned(
+                        list,
+                        "`tags` takes string literals: `tags(\"rooms\", \"chat\")`",
+                    ),
+                }
+            }
+            (Meta::NameValue(nv), "operation_id") => {
+                if let Some(id) = string(&nv.value, "operation_id", errors) {
+                    if id.value().is_empty() {
+                        errors.spanned(&id, "an `operation_id` cannot be empty");
+                    }
+                    if attrs.operation_id.is_some() {
+                        errors.spanned(&id, "`operation_id` is given twice");
+                    }
+                    attrs.operation_id = Some(id);
+                }
+            }
+            (Meta::NameValue(nv), "keep_alive") => {
+                if keep_alive_seen {
+                    errors.spanned(&nv.path, "`keep_alive` is given twice");
+                }
+                keep_alive_seen = true;
+                if let Some(value) = string(&nv.value, "keep_alive", errors) {
+                    match keep_alive(&value.value()) {
+                        Ok(setting) => attrs.keep_alive = setting,
+                        Err(problem) => errors.spanned(&value, problem),
+                    }
+                }
+            }
+            (_, "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated") => {
+                errors.spanned(&meta, format!("malformed `{name}`; the keys are {KEYS}"));
+            }
+            _ => errors.spanned(
+                &key,
+                format!(
+                    "unknown method or key `{name}`; the methods are `get` (the default), \
+                     `post`, `put`, `patch` and `delete`, and the keys are {KEYS}"
+                ),
+            ),
+        }
+    }
+    if attrs.path.is_none() {
+        errors.at(
+            call_site,
+            "#[sse_handler] needs the route's path: `#[sse_handler(get, \"/rooms/{room}/events\")]`",
+        );
+    }
+    attrs
+}
+
+fn string(value: &Expr, key: &str, errors: &mut Errors) -> Option<LitStr> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.clone()),
+        other => {
+            errors.spanned(other, format!("`{key}` takes a string literal"));
+            None
+        }
+    }
+}
+
+/// `"off"`, `"<n>ms"`, `"<n>s"` or `"<n>m"`, with `n > 0`.
+fn keep_alive(value: &str) -> Result<KeepAlive, String> {
+    const EXPECTED: &str =
+        "expected \"off\" or a positive interval such as \"500ms\", \"15s\" or \"2m\"";
+    if value == "off" {
+        return Ok(KeepAlive::Off);
+    }
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => value.split_at(i),
+        None => return Err(format!("`keep_alive = \"{value}\"` has no unit; {EXPECTED}")),
+    };
+    let factor: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        _ => return Err(format!("invalid `keep_alive = \"{value}\"`; {EXPECTED}")),
+    };
+    let millis = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| format!("invalid `keep_alive = \"{value}\"`; {EXPECTED}"))?;
+    if millis == 0 {
+        return Err(format!(
+            "`keep_alive = \"{value}\"` is zero; to turn keep-alive off write `keep_alive = \"off\"`"
+        ));
+    }
+    Ok(KeepAlive::EveryMillis(millis))
+}
+
+/// The `{param}` names of an axum 0.8 route, or every problem with it.
+pub(crate) fn path_params(path: &str) -> Result<Vec<String>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut params: Vec<String> = Vec::new();
+    if !path.starts_with('/') {
+        problems.push(format!(
+            "the path \"{path}\" must start with `/`, as every axum route does"
+        ));
+    }
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    for (i, segment) in segments.iter().enumerate() {
+        if !segment.contains(['{', '}']) {
+            continue;
+        }
+        let Some(inner) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+            if segment.contains('{') && !segment.contains('}') {
+                problems.push(format!(
+                    "the path segment `{segment}` has a `{{` that is never closed"
+                ));
+            } else if segment.contains('}') && !segment.contains('{') {
+                problems.push(format!(
+                    "the path segment `{segment}` has a `}}` that closes nothing"
+                ));
+            } else {
+                problems.push(format!(
+                    "the path segment `{segment}` mixes text and a parameter; a `{{param}}` \
+                     must be a whole segment, as in `/rooms/{{room}}`"
+                ));
+            }
+            continue;
+        };
+        let (wildcard, name) = match inner.strip_prefix('*') {
+            Some(name) => (true, name),
+            None => (false, inner),
+        };
+        if wildcard && i + 1 != segments.len() {
+            problems.push(format!(
+                "the wildcard `{segment}` must be the last segment of the path"
+            ));
+        }
+        if name.is_empty() {
+            problems.push(format!(
+                "the path segment `{segment}` has an empty parameter name; write `{{name}}`"
+            ));
+            continue;
+        }
+        let identifier = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !identifier {
+            problems.push(format!(
+                "`{segment}`: `{name}` is not a valid parameter name; use letters, digits and \
+                 `_`, starting with a letter or `_`"
+            ));
+            continue;
+        }
+        if params.iter().any(|p| p == name) {
+            problems.push(format!(
+                "the parameter `{name}` appears twice in the path; each needs its own name"
+            ));
+            continue;
+        }
+        params.push(name.to_owned());
+    }
+    if problems.is_empty() {
+        Ok(params)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_params_in_order_with_wildcard() {
+        assert_eq!(
+            path_params("/rooms/{room}/files/{*rest}").unwrap(),
+            ["room", "rest"]
+        );
+        assert_eq!(path_params("/").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn bad_paths() {
+        for bad in [
+            "rooms",
+            "/rooms/{room",
+            "/rooms/room}",
+            "/rooms/{}",
+            "/rooms/{a-b}",
+            "/{a}/{a}",
+            "/{*rest}/x",
+            "/a{b}",
+        ] {
+            assert!(path_params(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keep_alive_values() {
+        assert!(matches!(keep_alive("off"), Ok(KeepAlive::Off)));
+        assert!(matches!(keep_alive("15s"), Ok(KeepAlive::EveryMillis(15_000))));
+        assert!(matches!(keep_alive("500ms"), Ok(KeepAlive::EveryMillis(500))));
+        assert!(matches!(keep_alive("2m"), Ok(KeepAlive::EveryMillis(120_000))));
+        for bad in ["0s", "15", "fast", "s", "1h", ""] {
+            assert!(keep_alive(bad).is_err(), "{bad}");
+        }
+    }
+}

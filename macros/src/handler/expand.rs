@@ -1,0 +1,176 @@
+//! Generates a handler's unit struct and its `SseHandler` impl from the checked model.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ReturnType, Type};
+
+use super::attr::KeepAlive;
+use super::model::{Arg, Handler};
+use crate::doc;
+
+/// The unit struct named like the function, the function as its associated fn, and the impl.
+pub(crate) fn generate(h: &Handler) -> TokenStream {
+    let func = &h.func;
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let sig = &func.sig;
+    let block = &func.block;
+    let doc_attrs = func.attrs.iter().filter(|a| doc::is_doc(a));
+    let other_attrs = func.attrs.iter().filter(|a| !doc::is_doc(a));
+
+    let meta = meta(h);
+    let events = &h.events;
+    let events_ty = quote_spanned!(events.span()=> type Events = #events;);
+
+    let extractors: Vec<&Type> = h
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            Arg::Extractor(ty) => Some(ty),
+            Arg::Sender => None,
+        })
+        .collect();
+    let mut closure_args = Vec::new();
+    let mut call_args = Vec::new();
+    let mut extractor_index = 0usize;
+    for arg in &h.args {
+        match arg {
+            Arg::Extractor(ty) => {
+                let name = format_ident!("__a{}", extractor_index);
+                extractor_index += 1;
+                closure_args.push(quote!(#name: #ty));
+                call_args.push(quote!(#name));
+            }
+            Arg::Sender => call_args.push(quote!(__tx)),
+        }
+    }
+    let method_filter = format_ident!("{}", h.attrs.method);
+
+    let (impl_generics, trait_m) = if extractors.is_empty() {
+        (quote!(<S>), quote!(()))
+    } else {
+        (quote!(<S, M>), quote!(M))
+    };
+    let extractor_bounds = extractors.iter().enumerate().map(|(i, ty)| {
+        if i + 1 == extractors.len() {
+            quote_spanned! {ty.span()=>
+                #ty: ::tidings::__private::axum::extract::FromRequest<S, M> + ::core::marker::Send
+            }
+        } else {
+            quote_spanned! {ty.span()=>
+                #ty: ::tidings::__private::axum::extract::FromRequestParts<S>
+                    + ::core::marker::Send
+            }
+        }
+    });
+    let m_bound = (!extractors.is_empty()).then(|| quote!(M: 'static,));
+
+    let outcome = match &sig.output {
+        ReturnType::Type(_, ty) if !mentions_impl(quote!(#ty)) => {
+            let check = quote_spanned!(ty.span()=> __assert_outcome::<#ty>);
+            Some(quote! {
+                const _: () = {
+                    fn __assert_outcome<T: ::tidings::HandlerOutcome>() {}
+                    let _ = #check;
+                };
+            })
+        }
+        _ => None,
+    };
+    let call = quote_spanned!(ident.span()=> #ident::#ident(#(#call_args),*));
+
+    quote! {
+        #(#doc_attrs)*
+        #[allow(non_camel_case_types)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+        #vis struct #ident;
+
+        impl #ident {
+            #(#other_attrs)*
+            #[doc(hidden)]
+            #vis #sig #block
+        }
+
+        #outcome
+
+        #[automatically_derived]
+        impl #impl_generics ::tidings::SseHandler<S, #trait_m> for #ident
+        where
+            S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+            #m_bound
+            #(#extractor_bounds,)*
+        {
+            #events_ty
+
+            fn meta() -> ::tidings::HandlerMeta {
+                #meta
+            }
+
+            fn method_router(
+                self,
+                config: ::tidings::StreamConfig,
+            ) -> ::tidings::__private::axum::routing::MethodRouter<S> {
+                ::tidings::__private::axum::routing::on(
+                    ::tidings::__private::axum::routing::MethodFilter::#method_filter,
+                    move |#(#closure_args),*| {
+                        ::tidings::__private::serve(config.clone(), move |__tx| #call)
+                    },
+                )
+            }
+        }
+    }
+}
+
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(ident) => ident == "impl",
+        TokenTree::Group(group) => mentions_impl(group.stream()),
+        _ => false,
+    })
+}
+
+fn opt_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn meta(h: &Handler) -> TokenStream {
+    let attrs = &h.attrs;
+    let method = format_ident!("{}", attrs.method);
+    let path = attrs.path.as_ref().map(|p| p.value()).unwrap_or_default();
+    let params = &attrs.path_params;
+    let operation_id = match &attrs.operation_id {
+        Some(id) => id.value(),
+        None => {
+            let name = h.func.sig.ident.to_string();
+            name.strip_prefix("r#").unwrap_or(&name).to_owned()
+        }
+    };
+    let summary = opt_str(h.docs.summary.as_deref());
+    let description = opt_str(h.docs.description.as_deref());
+    let tags = &attrs.tags;
+    let deprecated = attrs.deprecated;
+    let keep_alive = match attrs.keep_alive {
+        KeepAlive::Inherit => quote!(::tidings::KeepAliveSetting::Inherit),
+        KeepAlive::Off => quote!(::tidings::KeepAliveSetting::Off),
+        KeepAlive::EveryMillis(ms) => quote! {
+            ::tidings::KeepAliveSetting::Every(::core::time::Duration::from_millis(#ms))
+        },
+    };
+    quote! {
+        ::tidings::HandlerMeta {
+            method: ::tidings::__private::http::Method::#method,
+            path: #path,
+            path_params: &[#(#params),*],
+            operation_id: #operation_id,
+            summary: #summary,
+            description: #description,
+            tags: &[#(#tags),*],
+            deprecated: #deprecated,
+            keep_alive: #keep_alive,
+        }
+    }
+}

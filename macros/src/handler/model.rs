@@ -1,0 +1,151 @@
+//! The checked model of an `#[sse_handler]` function.
+
+use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type};
+
+use super::attr::HandlerAttrs;
+use crate::doc::{self, Docs};
+use crate::errors::Errors;
+
+/// One argument of the handler: an extractor, or the `Sender`.
+pub(crate) enum Arg {
+    Extractor(Type),
+    Sender,
+}
+
+/// The checked handler.
+pub(crate) struct Handler {
+    pub(crate) attrs: HandlerAttrs,
+    pub(crate) func: ItemFn,
+    pub(crate) args: Vec<Arg>,
+    /// The `E` of `Sender<E>`.
+    pub(crate) events: Type,
+    pub(crate) docs: Docs,
+}
+
+/// The `E` of a type spelled `Sender<E>` or `some::path::Sender<E>`.
+fn sender_events(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    if last.ident != "Sender" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    if args.args.len() != 1 {
+        return None;
+    }
+    match &args.args[0] {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    }
+}
+
+/// Whether the pattern mentions `name` (a unit struct of that name would turn a binding into a
+/// match against the struct).
+fn binds(pat: &syn::Pat, name: &syn::Ident) -> bool {
+    fn walk(tokens: proc_macro2::TokenStream, name: &syn::Ident) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(ident) => ident == *name,
+            proc_macro2::TokenTree::Group(group) => walk(group.stream(), name),
+            _ => false,
+        })
+    }
+    walk(quote::quote!(#pat), name)
+}
+
+/// Checks the function, recording every problem; `None` when there was any.
+pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> Option<Handler> {
+    let sig = &func.sig;
+    if sig.asyncness.is_none() {
+        errors.spanned(
+            sig.fn_token,
+            "a stream handler must be an `async fn`: write `async fn`",
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.spanned(
+            &sig.generics,
+            "a stream handler cannot be generic: its route and documentation need concrete \
+             extractor and event types",
+        );
+    }
+    if let Some(constness) = &sig.constness {
+        errors.spanned(constness, "a stream handler cannot be a `const fn`");
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.spanned(variadic, "a stream handler cannot be variadic");
+    }
+
+    let mut args = Vec::new();
+    let mut events: Option<(Type, &syn::PatType)> = None;
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => {
+                errors.spanned(
+                    receiver,
+                    "a stream handler is a free `async fn`, without a `self` receiver; take the \
+                     value through axum's `State` extractor instead",
+                );
+            }
+            FnArg::Typed(pat_type) => match sender_events(&pat_type.ty) {
+                _ if binds(&pat_type.pat, &sig.ident) => {
+                    let name = &sig.ident;
+                    errors.spanned(
+                        &pat_type.pat,
+                        format!(
+                            "this pattern binds `{name}`, the handler's own name, which \
+                             `#[sse_handler]` turns into a unit struct; rename the binding (or \
+                             the function)"
+                        ),
+                    );
+                }
+                Some(ty) => {
+                    if let Some((_, first)) = &events {
+                        let first = &first.pat;
+                        errors.spanned(
+                            pat_type,
+                            format!(
+                                "a stream handler takes exactly one `Sender`, and `{}` is already \
+                                 one; clone that `Sender` to send from several places",
+                                quote::quote!(#first)
+                            ),
+                        );
+                    } else {
+                        events = Some((ty.clone(), pat_type));
+                        args.push(Arg::Sender);
+                    }
+                }
+                None => args.push(Arg::Extractor((*pat_type.ty).clone())),
+            },
+        }
+    }
+    if events.is_none() {
+        let message = "a stream handler needs a `Sender<E>` argument, where `E` is an \
+                       `#[sse_events]` enum: it is how the handler sends its events, e.g. \
+                       `tx: Sender<ChatEvent>`";
+        if sig.inputs.is_empty() {
+            errors.spanned(&sig.ident, message);
+        } else {
+            errors.spanned(&sig.inputs, message);
+        }
+    }
+
+    if !errors.is_empty() {
+        return None;
+    }
+    let docs = doc::extract(&func.attrs);
+    let events = events.expect("checked above").0;
+    Some(Handler {
+        attrs,
+        func,
+        args,
+        events,
+        docs,
+    })
+}

@@ -1,0 +1,249 @@
+//! Streams of events over any byte stream: raw [`Event`]s, or the user's own event enum.
+
+use futures::{Stream, StreamExt};
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::{DecodeLimitError, Decoder, Event};
+use crate::event::{DecodeError, DecodeEventsOwned};
+
+/// Why an event stream failed or an event could not be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The transport failed (the connection broke, the body errored).
+    Transport(Box<dyn std::error::Error + Send + Sync>),
+    /// A line or an event exceeded the decoder's cap: the stream cannot be read further.
+    Limit(DecodeLimitError),
+    /// An event arrived whole, but does not decode into the event enum (unknown name or bad
+    /// data). The stream itself is fine: skip it or stop, as you choose.
+    Decode(DecodeError),
+}
+
+impl StreamError {
+    /// Whether the stream can still be read after this error (only [`StreamError::Decode`]).
+    pub fn is_recoverable(&self) -> bool {
+        matches!(self, StreamError::Decode(_))
+    }
+}
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StreamError::Transport(e) => write!(f, "the event stream broke: {e}"),
+            StreamError::Limit(e) => e.fmt(f),
+            StreamError::Decode(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StreamError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StreamError::Transport(e) => Some(e.as_ref()),
+            StreamError::Limit(e) => Some(e),
+            StreamError::Decode(e) => Some(e),
+        }
+    }
+}
+
+/// An event decoded into the enum `E`, with the fields that travelled with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedEvent<E> {
+    /// The event.
+    pub event: E,
+    /// The last event id in force when it arrived (what a reconnect sends as `Last-Event-ID`).
+    pub id: String,
+    /// The `retry` field sent with this event, if any.
+    pub retry: Option<Duration>,
+}
+
+/// Decodes `(name, data)` of a raw event into `E`.
+pub fn decode_event<E: DecodeEventsOwned>(event: &Event) -> Result<TypedEvent<E>, DecodeError> {
+    Ok(TypedEvent {
+        event: E::decode(event.name(), &event.data)?,
+        id: event.id.clone(),
+        retry: event.retry,
+    })
+}
+
+/// The events of a byte stream, decoded as they complete.
+///
+/// ```
+/// use futures::StreamExt;
+/// use tidings::client::EventStream;
+///
+/// # futures::executor::block_on(async {
+/// let chunks = futures::stream::iter([Ok::<_, std::io::Error>("data: he"), Ok("llo\n\n")]);
+/// let mut events = EventStream::new(chunks);
+/// assert_eq!(events.next().await.unwrap().unwrap().data, "hello");
+/// assert!(events.next().await.is_none());
+/// # });
+/// ```
+pub struct EventStream<S> {
+    bytes: S,
+    decoder: Decoder,
+    ready: VecDeque<Event>,
+    scratch: Vec<Event>,
+    ended: bool,
+}
+
+impl<S> EventStream<S> {
+    /// Reads events from `bytes` with a default [`Decoder`].
+    pub fn new(bytes: S) -> Self {
+        Self::with_decoder(bytes, Decoder::new())
+    }
+
+    /// Reads events from `bytes` with `decoder` (for another line cap).
+    pub fn with_decoder(bytes: S, decoder: Decoder) -> Self {
+        EventStream {
+            bytes,
+            decoder,
+            ready: VecDeque::new(),
+            scratch: Vec::new(),
+            ended: false,
+        }
+    }
+
+    /// The last event id seen, as a reconnect would send it.
+    pub fn last_event_id(&self) -> &str {
+        self.decoder.last_event_id()
+    }
+
+    /// The last `retry` the server asked for.
+    pub fn retry(&self) -> Option<Duration> {
+        self.decoder.retry()
+    }
+
+    /// Decodes each event into `E`; see [`TypedEventStream`].
+    pub fn typed<E: DecodeEventsOwned>(self) -> TypedEventStream<S, E> {
+        TypedEventStream {
+            events: self,
+            skip_undecodable: false,
+            events_type: PhantomData,
+        }
+    }
+
+    fn take_ready(&mut self) {
+        self.ready.extend(self.scratch.drain(..));
+    }
+}
+
+impl<S, B, Err> Stream for EventStream<S>
+where
+    S: Stream<Item = Result<B, Err>> + Unpin,
+    B: AsRef<[u8]>,
+    Err: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Item = Result<Event, StreamError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(event) = this.ready.pop_front() {
+                return Poll::Ready(Some(Ok(event)));
+            }
+            if this.ended {
+                return Poll::Ready(None);
+            }
+            match std::task::ready!(this.bytes.poll_next_unpin(cx)) {
+                Some(Ok(chunk)) => {
+                    let fed = this.decoder.feed(chunk.as_ref(), &mut this.scratch);
+                    this.take_ready();
+                    if let Err(limit) = fed {
+                        this.ended = true;
+                        // Events completed before the offending line still come first.
+                        if this.ready.is_empty() {
+                            return Poll::Ready(Some(Err(StreamError::Limit(limit))));
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    this.ended = true;
+                    return Poll::Ready(Some(Err(StreamError::Transport(e.into()))));
+                }
+                None => {
+                    this.ended = true;
+                    this.decoder.finish(&mut this.scratch);
+                    this.take_ready();
+                }
+            }
+        }
+    }
+}
+
+/// The events of a byte stream, decoded into the event enum `E`.
+///
+/// An event that does not decode (an unknown name, or data that does not fit its payload) is
+/// an `Err(StreamError::Decode(..))` item, after which the stream goes on; or, with
+/// [`skip_undecodable`](TypedEventStream::skip_undecodable), it is skipped with a debug log.
+///
+/// ```
+/// use futures::StreamExt;
+/// use tidings::{client::EventStream, sse_events};
+///
+/// #[sse_events(rename_all = "snake_case")]
+/// #[derive(Debug, PartialEq)]
+/// enum Score { Goal(u32) }
+///
+/// # futures::executor::block_on(async {
+/// let wire = "event: goal\ndata: 3\n\nevent: foul\ndata: 1\n\nevent: goal\ndata: 4\n\n";
+/// let bytes = futures::stream::iter([Ok::<_, std::io::Error>(wire)]);
+/// let goals: Vec<_> = EventStream::new(bytes)
+///     .typed::<Score>()
+///     .skip_undecodable()
+///     .map(|e| e.unwrap().event)
+///     .collect()
+///     .await;
+/// assert_eq!(goals, [Score::Goal(3), Score::Goal(4)]);
+/// # });
+/// ```
+pub struct TypedEventStream<S, E> {
+    events: EventStream<S>,
+    skip_undecodable: bool,
+    events_type: PhantomData<fn() -> E>,
+}
+
+impl<S, E> TypedEventStream<S, E> {
+    /// Skips events that do not decode instead of yielding them as errors.
+    pub fn skip_undecodable(mut self) -> Self {
+        self.skip_undecodable = true;
+        self
+    }
+
+    /// The last event id seen, as a reconnect would send it.
+    pub fn last_event_id(&self) -> &str {
+        self.events.last_event_id()
+    }
+}
+
+impl<S, B, Err, E> Stream for TypedEventStream<S, E>
+where
+    S: Stream<Item = Result<B, Err>> + Unpin,
+    B: AsRef<[u8]>,
+    Err: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: DecodeEventsOwned,
+{
+    type Item = Result<TypedEvent<E>, StreamError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            let event = match std::task::ready!(this.events.poll_next_unpin(cx)) {
+                Some(Ok(event)) => event,
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                None => return Poll::Ready(None),
+            };
+            match decode_event(&event) {
+                Ok(typed) => return Poll::Ready(Some(Ok(typed))),
+                Err(e) if this.skip_undecodable => {
+                    tracing::debug!(error = %e, "skipped an event that does not decode");
+                }
+                Err(e) => return Poll::Ready(Some(Err(StreamError::Decode(e)))),
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Building one document from every registered handler.
+
+use std::collections::BTreeMap;
+
+use schemars::{Schema, SchemaGenerator};
+
+use super::events::item_schema;
+use super::model::{
+    Components, Info, MediaType, OpenApi, OpenApiVersion, Operation, Parameter, ParameterIn,
+    PathItem, Response, Server, Tag,
+};
+use super::operation::{document_generator, OperationDoc};
+use crate::event::{EventInfo, SseEvents};
+use crate::handler::{HandlerMeta, SseHandler};
+
+/// What documents one handler, kept by [`SseApi::handler`](crate::SseApi::handler).
+#[derive(Clone)]
+pub(crate) struct HandlerDocs {
+    pub(crate) meta: HandlerMeta,
+    document: fn(&mut OperationDoc),
+    events: &'static [EventInfo],
+    data_schemas: fn(&mut SchemaGenerator) -> Vec<Option<Schema>>,
+}
+
+impl HandlerDocs {
+    pub(crate) fn of<H: SseHandler<S, M>, S, M>(meta: HandlerMeta) -> Self {
+        HandlerDocs {
+            meta,
+            document: H::document,
+            events: <H::Events as SseEvents>::EVENTS,
+            data_schemas: <H::Events as SseEvents>::data_schemas,
+        }
+    }
+}
+
+/// A hand-written addition to one operation, see
+/// [`SseApi::describe_operation`](crate::SseApi::describe_operation).
+pub(crate) type Describe = Box<dyn Fn(&mut Operation) + Send + Sync>;
+
+/// The API-wide parts of the document.
+#[derive(Default)]
+pub(crate) struct DocSettings {
+    pub(crate) description: Option<String>,
+    pub(crate) servers: Vec<Server>,
+    pub(crate) tags: Vec<Tag>,
+    pub(crate) version: OpenApiVersion,
+    pub(crate) describe: Vec<(String, Describe)>,
+}
+
+pub(crate) fn build(
+    title: &str,
+    version: &str,
+    settings: &DocSettings,
+    handlers: &[HandlerDocs],
+) -> OpenApi {
+    let mut doc = OpenApi::new(title, version);
+    doc.openapi = settings.version.as_str().to_owned();
+    doc.info = Info {
+        title: title.to_owned(),
+        version: version.to_owned(),
+        description: settings.description.clone(),
+    };
+    doc.servers = settings.servers.clone();
+    doc.tags = settings.tags.clone();
+
+    let mut generator = document_generator();
+    for handler in handlers {
+        let (operation, back) = operation(handler, generator, settings.version);
+        generator = back;
+        let method = handler.meta.method.as_str().to_ascii_lowercase();
+        doc.paths
+            .entry(handler.meta.path.to_owned())
+            .or_insert_with(PathItem::default)
+            .operations
+            .insert(method, operation);
+        for tag in handler.meta.tags {
+            if !doc.tags.iter().any(|t| t.name == *tag) {
+                doc.tags.push(Tag {
+                    name: (*tag).to_owned(),
+                    description: None,
+                });
+            }
+        }
+    }
+    for (operation_id, describe) in &settings.describe {
+        if let Some(op) = doc.operation_mut(operation_id) {
+            describe(op);
+        }
+    }
+    doc.components = Components {
+        schemas: generator
+            .take_definitions(true)
+            .into_iter()
+            .filter_map(|(name, schema)| Some((name, Schema::try_from(schema).ok()?)))
+            .collect::<BTreeMap<_, _>>(),
+    };
+    doc
+}
+
+fn operation(
+    handler: &HandlerDocs,
+    generator: SchemaGenerator,
+    version: OpenApiVersion,
+) -> (Operation, SchemaGenerator) {
+    let meta = &handler.meta;
+    let mut doc = OperationDoc::with_generator(meta.path_params, generator);
+    (handler.document)(&mut doc);
+
+    let data = (handler.data_schemas)(doc.generator());
+    let events = item_schema(handler.events, data, doc.generator());
+    let (generator, mut parameters, request_body, mut responses) = doc.into_parts();
+
+    // Path params no `Path<T>` described are still there, as strings.
+    for (index, name) in meta.path_params.iter().enumerate() {
+        let known = parameters
+            .iter()
+            .any(|p| p.location == ParameterIn::Path && p.name == *name);
+        if !known {
+            let param = Parameter {
+                name: (*name).to_owned(),
+                location: ParameterIn::Path,
+                description: None,
+                required: true,
+                schema: schemars::json_schema!({ "type": "string" }),
+            };
+            parameters.insert(index.min(parameters.len()), param);
+        }
+    }
+    // Path parameters first, in route order; the others as documented.
+    parameters.sort_by_key(|p| match p.location {
+        ParameterIn::Path => meta
+            .path_params
+            .iter()
+            .position(|n| *n == p.name)
+            .unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    });
+
+    let media = match version {
+        OpenApiVersion::V3_2 => MediaType {
+            schema: None,
+            item_schema: Some(events),
+        },
+        OpenApiVersion::V3_1 => MediaType::schema(events),
+    };
+    let mut ok = Response::new("The event stream.");
+    ok.content.insert("text/event-stream".to_owned(), media);
+    responses.insert("200".to_owned(), ok);
+    responses.entry("500".to_owned()).or_insert_with(|| {
+        Response::new("The handler panicked before its first event.")
+            .with_content("text/plain", schemars::json_schema!({ "type": "string" }))
+    });
+
+    let operation = Operation {
+        tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
+        summary: meta.summary.map(str::to_owned),
+        description: meta.description.map(str::to_owned),
+        operation_id: Some(meta.operation_id.to_owned()),
+        parameters,
+        request_body,
+        responses,
+        deprecated: meta.deprecated,
+    };
+    (operation, generator)
+}

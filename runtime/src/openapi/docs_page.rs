@@ -1,0 +1,178 @@
+//! The human page for an API: self-contained HTML, rendered on the server from the document, so
+//! it needs no script or stylesheet from anywhere else.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::model::{OpenApi, Operation};
+
+/// Renders `doc` as one HTML page: each operation with its parameters, responses and events,
+/// and the shared schemas.
+///
+/// ```
+/// let doc = tidings::openapi::OpenApi::new("Feed <1>", "1.0.0");
+/// let html = tidings::openapi::docs_html(&doc);
+/// assert!(html.contains("<title>Feed &lt;1&gt; 1.0.0</title>"));
+/// ```
+pub fn docs_html(doc: &OpenApi) -> String {
+    let mut out = String::new();
+    let title = format!("{} {}", doc.info.title, doc.info.version);
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
+        esc(&title),
+        esc(&title)
+    );
+    if let Some(description) = &doc.info.description {
+        let _ = writeln!(out, "<p>{}</p>", esc(description));
+    }
+    let _ = writeln!(out, "<p class=\"muted\">OpenAPI {}</p>", esc(&doc.openapi));
+    for (path, method, op) in doc.operations() {
+        operation(&mut out, path, method, op);
+    }
+    if !doc.components.schemas.is_empty() {
+        out.push_str("<h2>Schemas</h2>\n");
+        for (name, schema) in &doc.components.schemas {
+            let _ = writeln!(
+                out,
+                "<section id=\"schema-{}\"><h3>{}</h3>{}</section>",
+                esc(name),
+                esc(name),
+                pre(schema.as_value())
+            );
+        }
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn operation(out: &mut String, path: &str, method: &str, op: &Operation) {
+    let id = op.operation_id.as_deref().unwrap_or("");
+    let _ = writeln!(
+        out,
+        "<section class=\"op\" id=\"op-{}\"><h2><span class=\"method\">{}</span> <code>{}</code>{}</h2>",
+        esc(id),
+        esc(&method.to_ascii_uppercase()),
+        esc(path),
+        if op.deprecated { " <em>(deprecated)</em>" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">operationId <code>{}</code></p>",
+        esc(id)
+    );
+    for text in [&op.summary, &op.description].into_iter().flatten() {
+        let _ = writeln!(out, "<p>{}</p>", esc(text));
+    }
+    if !op.parameters.is_empty() {
+        out.push_str("<h3>Parameters</h3><table><tr><th>Name</th><th>In</th><th>Required</th><th>Schema</th><th>Description</th></tr>\n");
+        for p in &op.parameters {
+            let location = serde_json::to_value(p.location).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                esc(&p.name),
+                esc(location.as_str().unwrap_or("")),
+                if p.required { "yes" } else { "no" },
+                esc(&p.schema.as_value().to_string()),
+                esc(p.description.as_deref().unwrap_or(""))
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    if let Some(body) = &op.request_body {
+        out.push_str("<h3>Request body</h3>\n");
+        for (media, content) in &body.content {
+            let _ = writeln!(out, "<p><code>{}</code></p>", esc(media));
+            if let Some(schema) = &content.schema {
+                out.push_str(&pre(schema.as_value()));
+            }
+        }
+    }
+    out.push_str("<h3>Responses</h3><ul>\n");
+    for (status, response) in &op.responses {
+        let media: Vec<&str> = response.content.keys().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "<li><b>{}</b> {} <code>{}</code></li>",
+            esc(status),
+            esc(&response.description),
+            esc(&media.join(", "))
+        );
+    }
+    out.push_str("</ul>\n");
+    let stream = op
+        .responses
+        .get("200")
+        .and_then(|r| r.content.get("text/event-stream"))
+        .and_then(|m| m.item_schema.as_ref().or(m.schema.as_ref()));
+    if let Some(items) = stream {
+        events(out, items.as_value());
+    }
+    out.push_str("</section>\n");
+}
+
+fn events(out: &mut String, items: &Value) {
+    out.push_str("<h3>Events</h3>\n");
+    let branches = match items.get("oneOf").and_then(Value::as_array) {
+        Some(branches) => branches.iter().collect(),
+        None => vec![items],
+    };
+    for branch in branches {
+        let named = branch
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|r| r.iter().any(|f| f == "event"));
+        let name = match branch
+            .pointer("/properties/event/const")
+            .and_then(Value::as_str)
+        {
+            Some(n) if named => format!("event: {n}"),
+            _ => "(default event: no event field)".to_owned(),
+        };
+        let variant = branch.get("title").and_then(Value::as_str).unwrap_or("");
+        let _ = writeln!(
+            out,
+            "<div class=\"event\"><h4><code>{}</code> <span class=\"muted\">{}</span></h4>",
+            esc(&name),
+            esc(variant)
+        );
+        if let Some(description) = branch.get("description").and_then(Value::as_str) {
+            let _ = writeln!(out, "<p>{}</p>", esc(description));
+        }
+        let data = branch
+            .pointer("/properties/data")
+            .cloned()
+            .unwrap_or_default();
+        let shown = data.get("contentSchema").unwrap_or(&data);
+        let _ = writeln!(out, "<p>data:</p>{}</div>", pre(shown));
+    }
+}
+
+fn pre(value: &Value) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    format!("<pre>{}</pre>", esc(&text))
+}
+
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.4}\
+code,pre{font-family:ui-monospace,monospace}pre{background:#f5f5f5;padding:.5rem;overflow:auto}\
+.op{border-top:1px solid #ccc;margin-top:2rem}.method{background:#246;color:#fff;padding:0 .4rem;border-radius:3px}\
+.event{border-left:3px solid #8ab;padding-left:.8rem;margin:.8rem 0}.muted{color:#666}\
+table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}";

@@ -1,0 +1,198 @@
+//! Testing streams in-process: run a router, collect typed events, no port opened.
+//!
+//! ```
+//! use tidings::testing::TestClient;
+//! use tidings::{sse_events, sse_handler, Sender, SseApi, SendError};
+//!
+//! #[sse_events]
+//! #[derive(Debug, PartialEq)]
+//! enum Count { Number(u32) }
+//!
+//! #[sse_handler(get, "/count")]
+//! async fn count(tx: Sender<Count>) -> Result<(), SendError> {
+//!     for n in 1..=3 {
+//!         tx.send(Count::Number(n)).await?;
+//!     }
+//!     Ok(())
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let client = TestClient::new(SseApi::new("Counter", "1").handler(count).into_router());
+//! let events = client.get("/count").await.collect::<Count>().await.unwrap();
+//! assert_eq!(events, [Count::Number(1), Count::Number(2), Count::Number(3)]);
+//! # }
+//! ```
+
+use axum::body::Body;
+use futures::StreamExt;
+use http::{Request, Response, StatusCode};
+use std::time::Duration;
+use tower::ServiceExt;
+
+use crate::client::{decode_event, Event, EventStream, StreamError, TypedEvent};
+use crate::event::DecodeEventsOwned;
+
+/// Runs requests against a router in-process.
+#[derive(Clone)]
+pub struct TestClient {
+    router: axum::Router,
+    timeout: Duration,
+}
+
+impl TestClient {
+    /// How long a test waits for events by default.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// A client for `router` (with its state already given).
+    pub fn new(router: axum::Router) -> Self {
+        TestClient {
+            router,
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// How long each collecting call waits before failing with [`TestError::Timeout`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> TestStream {
+        let request = Request::get(path)
+            .body(Body::empty())
+            .expect("a valid request path");
+        self.request(request).await
+    }
+
+    /// Any request, e.g. a `POST` with a body or a `Last-Event-ID` header.
+    pub async fn request(&self, request: Request<Body>) -> TestStream {
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(infallible) => match infallible {},
+        };
+        TestStream::new(response, self.timeout)
+    }
+}
+
+/// The response to a [`TestClient`] request, read as events.
+pub struct TestStream {
+    head: http::response::Parts,
+    events: EventStream<axum::body::BodyDataStream>,
+    timeout: Duration,
+}
+
+/// Why collecting events failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TestError {
+    /// No event (or end of stream) arrived within the client's timeout.
+    Timeout {
+        /// The events received before the timeout.
+        received: usize,
+    },
+    /// The stream ended before the requested number of events.
+    Ended {
+        /// The events received.
+        received: usize,
+    },
+    /// The stream or an event could not be read.
+    Stream(StreamError),
+}
+
+impl std::fmt::Display for TestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TestError::Timeout { received } => {
+                write!(f, "timed out waiting for events ({received} received)")
+            }
+            TestError::Ended { received } => {
+                write!(f, "the stream ended after {received} events")
+            }
+            TestError::Stream(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for TestError {}
+
+impl TestStream {
+    fn new(response: Response<Body>, timeout: Duration) -> Self {
+        let (head, body) = response.into_parts();
+        TestStream {
+            head,
+            events: EventStream::new(body.into_data_stream()),
+            timeout,
+        }
+    }
+
+    /// The response status.
+    pub fn status(&self) -> StatusCode {
+        self.head.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.head.headers
+    }
+
+    /// The next raw event; `Ok(None)` at the end of the stream.
+    pub async fn next_raw(&mut self) -> Result<Option<Event>, TestError> {
+        let received = 0;
+        match tokio::time::timeout(self.timeout, self.events.next()).await {
+            Err(_) => Err(TestError::Timeout { received }),
+            Ok(None) => Ok(None),
+            Ok(Some(event)) => event.map(Some).map_err(TestError::Stream),
+        }
+    }
+
+    /// The next event decoded into `E`, with its id and retry; `Ok(None)` at the end.
+    pub async fn next<E: DecodeEventsOwned>(&mut self) -> Result<Option<TypedEvent<E>>, TestError> {
+        let Some(event) = self.next_raw().await? else {
+            return Ok(None);
+        };
+        decode_event(&event)
+            .map(Some)
+            .map_err(|e| TestError::Stream(StreamError::Decode(e)))
+    }
+
+    /// The next `n` events, decoded into `E`.
+    pub async fn take<E: DecodeEventsOwned>(&mut self, n: usize) -> Result<Vec<E>, TestError> {
+        let mut events = Vec::with_capacity(n);
+        while events.len() < n {
+            match self.next::<E>().await {
+                Ok(Some(typed)) => events.push(typed.event),
+                Ok(None) => {
+                    return Err(TestError::Ended {
+                        received: events.len(),
+                    })
+                }
+                Err(TestError::Timeout { .. }) => {
+                    return Err(TestError::Timeout {
+                        received: events.len(),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(events)
+    }
+
+    /// Every event until the stream ends, decoded into `E`.
+    pub async fn collect<E: DecodeEventsOwned>(mut self) -> Result<Vec<E>, TestError> {
+        let mut events = Vec::new();
+        loop {
+            match self.next::<E>().await {
+                Ok(Some(typed)) => events.push(typed.event),
+                Ok(None) => return Ok(events),
+                Err(TestError::Timeout { .. }) => {
+                    return Err(TestError::Timeout {
+                        received: events.len(),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! What `#[sse_handler]` generates: metadata, and routes that really serve over axum.
+
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use http::StatusCode;
+use serde::Deserialize;
+use tidings::{
+    sse_events, sse_handler, KeepAliveSetting, LastEventId, SendError, Sender, SseApi,
+    SseHandler,
+};
+use tidings_test_support::{get, request, serve};
+
+#[sse_events(rename_all = "snake_case")]
+enum Feed {
+    Line(String),
+    Done,
+}
+
+#[derive(Clone)]
+struct AppState {
+    greeting: &'static str,
+}
+
+#[derive(Deserialize)]
+struct Filter {
+    n: u32,
+}
+
+/// Streams a room.
+///
+/// Resumes after `Last-Event-ID`.
+/// Second line of the description.
+#[sse_handler(get, "/rooms/{room}/users/{user}", tag = "rooms", tags("chat"), keep_alive = "500ms")]
+async fn room_feed(
+    State(state): State<AppState>,
+    Path((room, user)): Path<(String, u32)>,
+    tx: Sender<Feed>,
+    Query(filter): Query<Filter>,
+    LastEventId(last): LastEventId,
+) -> Result<(), SendError> {
+    let line = format!("{} {room} {user} n={} last={last:?}", state.greeting, filter.n);
+    tx.send(Feed::Line(line)).await?;
+    tx.send(Feed::Done).await
+}
+
+#[derive(Deserialize)]
+struct Prompt {
+    text: String,
+}
+
+#[sse_handler(post, "/ask", operation_id = "askQuestion", keep_alive = "off", deprecated)]
+async fn ask(tx: Sender<Feed>, Json(prompt): Json<Prompt>) {
+    let _ = tx.send(Feed::Line(prompt.text.to_uppercase())).await;
+}
+
+#[sse_handler("/bare")]
+async fn bare(tx: Sender<Feed>) {
+    let _ = tx.send(Feed::Done).await;
+}
+
+#[sse_handler(get, "/refuse/{code}")]
+async fn refuse(Path(code): Path<u16>, tx: Sender<Feed>) -> Result<(), (StatusCode, String)> {
+    let _ = &tx;
+    Err((
+        StatusCode::from_u16(code).unwrap(),
+        format!("refused with {code}"),
+    ))
+}
+
+#[test]
+fn meta_comes_from_the_attribute_and_doc_comment() {
+    let meta = <room_feed as SseHandler<AppState, _>>::meta();
+    assert_eq!(meta.method, http::Method::GET);
+    assert_eq!(meta.path, "/rooms/{room}/users/{user}");
+    assert_eq!(meta.path_params, ["room", "user"]);
+    assert_eq!(meta.operation_id, "room_feed");
+    assert_eq!(meta.summary, Some("Streams a room."));
+    assert_eq!(
+        meta.description,
+        Some("Resumes after `Last-Event-ID`.\nSecond line of the description.")
+    );
+    assert_eq!(meta.tags, ["rooms", "chat"]);
+    assert!(!meta.deprecated);
+    assert_eq!(
+        meta.keep_alive,
+        KeepAliveSetting::Every(Duration::from_millis(500))
+    );
+
+    let meta = <ask as SseHandler<(), _>>::meta();
+    assert_eq!(meta.method, http::Method::POST);
+    assert_eq!(meta.operation_id, "askQuestion");
+    assert_eq!(meta.summary, None);
+    assert_eq!(meta.description, None);
+    assert!(meta.deprecated);
+    assert_eq!(meta.keep_alive, KeepAliveSetting::Off);
+
+    let meta = <bare as SseHandler<(), ()>>::meta();
+    assert_eq!(meta.method, http::Method::GET);
+    assert_eq!(meta.path_params, [] as [&str; 0]);
+    assert_eq!(meta.keep_alive, KeepAliveSetting::Inherit);
+}
+
+#[tokio::test]
+async fn extractors_in_any_order_around_the_sender() {
+    let app = SseApi::<AppState>::new("t", "1")
+        .handler(room_feed)
+        .handler(bare)
+        .into_router()
+        .with_state(AppState { greeting: "hi" });
+    let server = serve(app).await;
+    let mut stream = get(
+        server.addr,
+        "/rooms/lobby/users/7?n=3",
+        &[("last-event-id", "41")],
+    )
+    .await;
+    assert_eq!(stream.head.status, StatusCode::OK);
+    assert_eq!(stream.header("content-type"), Some("text/event-stream"));
+    assert_eq!(
+        stream.read_to_end().await,
+        "event:line\ndata:\"hi lobby 7 n=3 last=Some(\\\"41\\\")\"\n\nevent:done\ndata:\n\n"
+    );
+    let body = get(server.addr, "/bare", &[]).await.read_to_end().await;
+    assert_eq!(body, "event:done\ndata:\n\n");
+}
+
+#[tokio::test]
+async fn a_rejected_extractor_is_an_http_error() {
+    let app = SseApi::<AppState>::new("t", "1")
+        .handler(room_feed)
+        .into_router()
+        .with_state(AppState { greeting: "hi" });
+    let server = serve(app).await;
+    let stream = get(server.addr, "/rooms/lobby/users/not-a-number?n=3", &[]).await;
+    assert_eq!(stream.head.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn post_handler_takes_a_json_body_last() {
+    let server = serve(SseApi::new("t", "1").handler(ask).into_router()).await;
+    let req = http::Request::post(format!("http://{}/ask", server.addr))
+        .header("host", "test")
+        .header("content-type", "application/json")
+        .body(r#"{"text":"why"}"#.to_owned())
+        .unwrap();
+    let mut stream = request(server.addr, req).await;
+    assert_eq!(stream.head.status, StatusCode::OK);
+    assert_eq!(stream.read_to_end().await, "event:line\ndata:\"WHY\"\n\n");
+
+    let get_instead = get(server.addr, "/ask", &[]).await;
+    assert_eq!(get_instead.head.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn an_error_before_the_first_event_is_the_response() {
+    let server = serve(SseApi::new("t", "1").handler(refuse).into_router()).await;
+    let mut stream = get(server.addr, "/refuse/403", &[]).await;
+    assert_eq!(stream.head.status, StatusCode::FORBIDDEN);
+    assert_eq!(stream.read_to_end().await, "refused with 403");
+}
+
+#[tokio::test]
+async fn the_function_stays_callable_as_an_associated_fn() {
+    // The struct is Copy + Debug, and the function is still there under its own name.
+    let handler = bare;
+    assert_eq!(format!("{handler:?}"), "bare");
+    let _future = bare::bare;
+}

@@ -1,0 +1,208 @@
+//! Helpers of the OpenAPI tests: event validation against a document with the `jsonschema`
+//! crate, snapshots, and the external validators.
+
+#![allow(dead_code)]
+
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Parses a whole `text/event-stream` body into `itemSchema` items (`event`, `data`, `id`,
+/// `retry`), as the EventSource parser splits it.
+pub fn parse_items(body: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut item = Map::new();
+    let mut data: Option<Vec<&str>> = None;
+    for line in body.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            if let Some(data) = data.take() {
+                item.insert("data".into(), data.join("\n").into());
+                items.push(Value::Object(std::mem::take(&mut item)));
+            }
+            item.clear();
+            continue;
+        }
+        if line.starts_with(':') {
+            continue;
+        }
+        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+        let value = value.strip_prefix(' ').unwrap_or(value);
+        match field {
+            "data" => data.get_or_insert_with(Vec::new).push(value),
+            "event" => {
+                item.insert("event".into(), value.into());
+            }
+            "id" => {
+                item.insert("id".into(), value.into());
+            }
+            "retry" => {
+                if let Ok(n) = value.parse::<u64>() {
+                    item.insert("retry".into(), n.into());
+                }
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
+/// `schema` with the document's components beside it, so `#/components/schemas/..` resolves.
+fn rooted(schema: &Value, doc: &Value) -> Value {
+    let mut root = schema.as_object().cloned().unwrap_or_default();
+    root.insert("components".into(), doc["components"].clone());
+    Value::Object(root)
+}
+
+/// The `itemSchema` of `GET path`.
+pub fn item_schema<'a>(doc: &'a Value, path: &str) -> &'a Value {
+    let (_, op) = doc["paths"][path]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    let media = &op["responses"]["200"]["content"]["text/event-stream"];
+    if media.get("itemSchema").is_some() {
+        &media["itemSchema"]
+    } else {
+        &media["schema"]
+    }
+}
+
+/// Checks `items` against the `itemSchema` of `GET path`, then each JSON `data` against the
+/// `contentSchema` of the branch it matched (JSON Schema treats `contentSchema` as an
+/// annotation only, so it is checked explicitly). Returns the matched branch titles.
+pub fn validate_items(doc: &Value, path: &str, items: &[Value]) -> Result<Vec<String>, String> {
+    let schema = item_schema(doc, path);
+    let validator = jsonschema::draft202012::new(&rooted(schema, doc))
+        .map_err(|e| format!("itemSchema does not compile: {e}"))?;
+    let branches: Vec<Value> = match schema.get("oneOf") {
+        Some(Value::Array(b)) => b.clone(),
+        _ => vec![schema.clone()],
+    };
+    let mut matched = Vec::new();
+    for item in items {
+        if let Some(error) = validator.iter_errors(item).next() {
+            return Err(format!("{item} does not match itemSchema: {error}"));
+        }
+        let branch = branches
+            .iter()
+            .find(|b| {
+                jsonschema::draft202012::new(&rooted(b, doc))
+                    .unwrap()
+                    .is_valid(item)
+            })
+            .expect("oneOf matched, so one branch does");
+        let data = &branch["properties"]["data"];
+        if data["contentMediaType"] == "application/json" {
+            let content = jsonschema::draft202012::new(&rooted(&data["contentSchema"], doc))
+                .map_err(|e| format!("contentSchema does not compile: {e}"))?;
+            let payload: Value = serde_json::from_str(item["data"].as_str().unwrap())
+                .map_err(|e| format!("{item}: data is not JSON: {e}"))?;
+            let error = content.iter_errors(&payload).next().map(|e| e.to_string());
+            if let Some(error) = error {
+                return Err(format!(
+                    "{item}: data does not match contentSchema: {error}"
+                ));
+            }
+        }
+        matched.push(branch["title"].as_str().unwrap_or("?").to_owned());
+    }
+    Ok(matched)
+}
+
+/// Compares `doc` with `tests/snapshots/{name}`; `UPDATE_SNAPSHOTS=1` writes it instead.
+pub fn assert_snapshot(name: &str, doc: &Value) {
+    let path = root().join("tests/snapshots").join(name);
+    let text = serde_json::to_string_pretty(doc).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}: run with UPDATE_SNAPSHOTS=1, then review it",
+            path.display()
+        )
+    });
+    assert!(
+        expected == text,
+        "{} differs from the generated document; review and run with UPDATE_SNAPSHOTS=1 if \
+         the change is intended. Generated:\n{text}",
+        path.display()
+    );
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes `doc` under `target/openapi/` for the external tools, returning the path.
+pub fn write_doc(name: &str, doc: &Value) -> PathBuf {
+    let dir = root().join("target/openapi");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(doc).unwrap()).unwrap();
+    path
+}
+
+/// A tool the test needs; `None` (and a note) when it is not installed, unless `CI=true`,
+/// where a missing tool fails the test.
+pub fn tool(path: &str, hint: &str) -> Option<PathBuf> {
+    let path = root().join(path);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("missing {} ({hint})", path.display());
+    }
+    eprintln!("skipped: missing {} ({hint})", path.display());
+    None
+}
+
+pub const PYTHON: &str = "target/openapi-venv/bin/python";
+pub const PY_HINT: &str = "`.ci/run` installs it: python3 -m venv target/openapi-venv && target/openapi-venv/bin/pip install -r tests/python/requirements.txt";
+pub const REDOCLY: &str = "tests/openapi-tools/node_modules/.bin/redocly";
+
+/// Runs a command, returning (success, stdout + stderr).
+pub fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().expect("the tool runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Lints `file` with Redocly CLI (OpenAPI 3.2 aware) and openapi-spec-validator (3.2 aware
+/// since 0.8), failing on any error.
+pub fn assert_valid_openapi(file: &Path) {
+    if let Some(redocly) = tool(REDOCLY, "npm install --prefix tests/openapi-tools") {
+        let config = root().join("tests/openapi-tools/redocly.yaml");
+        let (ok, out) = run(Command::new(redocly)
+            .arg("lint")
+            .arg(file)
+            .arg("--config")
+            .arg(config)
+            .arg("--format=stylish"));
+        assert!(ok, "redocly lint rejects {}:\n{out}", file.display());
+    }
+    if let Some(python) = tool(PYTHON, PY_HINT) {
+        let (ok, out) = run(Command::new(python)
+            .args(["-m", "openapi_spec_validator"])
+            .arg(file));
+        assert!(
+            ok,
+            "openapi-spec-validator rejects {}:\n{out}",
+            file.display()
+        );
+    }
+}
+
+/// A document fragment that is never valid, to show the validators bite.
+pub fn broken(mut doc: Value) -> Value {
+    doc["paths"]["/broken"] = json!({ "get": { "parameters": [{ "name": "x" }] } });
+    doc
+}

@@ -1,0 +1,6 @@
+use tidings::sse_events;
+
+#[sse_events]
+enum Nothing {}
+
+fn main() {}

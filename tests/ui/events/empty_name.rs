@@ -1,0 +1,9 @@
+use tidings::sse_events;
+
+#[sse_events]
+enum ChatEvent {
+    #[sse(rename = "")]
+    Message(String),
+}
+
+fn main() {}

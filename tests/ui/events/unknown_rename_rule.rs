@@ -1,0 +1,8 @@
+use tidings::sse_events;
+
+#[sse_events(rename_all = "snake")]
+enum ChatEvent {
+    Text(String),
+}
+
+fn main() {}
