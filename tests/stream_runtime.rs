@@ -11,7 +11,7 @@ use std::time::Duration;
 use tidings::{
     sse_events, sse_handler, KeepAlive, LastEventId, Message, SendError, Sender, Shutdown, SseApi,
 };
-use tidings_test_support::{get, request, serve, PATIENCE};
+use tidings_test_support::{get, request, request_h2, serve, PATIENCE};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 struct Point {
@@ -89,6 +89,21 @@ async fn head_and_every_event_kind_on_the_wire() {
          :a\n:b\nevent:beat\ndata:\n\n\
          :bye\n\n"
     );
+}
+
+#[tokio::test]
+async fn streams_work_over_http2() {
+    let server = serve(SseApi::new("t", "1").handler(every_kind).into_router()).await;
+    let request = http::Request::get(format!("http://{}/kinds", server.addr))
+        .body(String::new())
+        .unwrap();
+    let mut stream = request_h2(server.addr, request).await;
+    assert_eq!(stream.head.version, http::Version::HTTP_2);
+    assert_eq!(stream.head.status, StatusCode::OK);
+    assert_eq!(stream.header("content-type"), Some("text/event-stream"));
+    let text = stream.read_to_end().await;
+    assert!(text.starts_with("event:moved\ndata:{\"x\":1,\"y\":-2}\nid:1\n\n"), "{text:?}");
+    assert!(text.ends_with(":bye\n\n"));
 }
 
 #[sse_handler(get, "/things/{name}")]

@@ -170,18 +170,28 @@ pub async fn room_events(
     // Subscribe before reading the backlog, under the same lock, so nothing falls in between.
     let (backlog, mut live) = hub
         .with_room(&room, |r| {
-            let backlog: Vec<_> = r.history.iter().filter(|(id, _)| *id > after).cloned().collect();
+            let backlog: Vec<_> = r
+                .history
+                .iter()
+                .filter(|(id, _)| *id > after)
+                .cloned()
+                .collect();
             (backlog, r.live.subscribe())
         })
         .ok_or_else(|| ChatError::NoSuchRoom(room.clone()))?;
 
-    tx.send(ChatEvent::Notice(format!("Welcome to #{room}, {}.", who.name)))
-        .await?;
+    tx.send(ChatEvent::Notice(format!(
+        "Welcome to #{room}, {}.",
+        who.name
+    )))
+    .await?;
     for (id, event) in backlog {
         tx.send(Message::new(event).id(id.to_string())).await?;
     }
     tx.send(ChatEvent::CaughtUp).await?;
-    hub.with_room(&room, |r| r.announce(ChatEvent::UserJoined(User { name: who.name })));
+    hub.with_room(&room, |r| {
+        r.announce(ChatEvent::UserJoined(User { name: who.name }))
+    });
 
     loop {
         match live.recv().await {

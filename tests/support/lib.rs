@@ -64,6 +64,28 @@ pub async fn request(addr: SocketAddr, request: http::Request<String>) -> OpenSt
     }
 }
 
+/// Sends one request over a fresh HTTP/2 connection (cleartext, prior knowledge).
+pub async fn request_h2(addr: SocketAddr, request: http::Request<String>) -> OpenStream {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .unwrap();
+    let connection = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    let response = tokio::time::timeout(PATIENCE, sender.send_request(request))
+        .await
+        .expect("no response head in time")
+        .unwrap();
+    let (head, body) = response.into_parts();
+    OpenStream {
+        head,
+        body,
+        _connection: connection,
+    }
+}
+
 /// `GET path` with optional extra headers.
 pub async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> OpenStream {
     let mut builder = http::Request::get(format!("http://{addr}{path}")).header("host", "test");
