@@ -143,7 +143,9 @@ async fn all_kinds(tx: Sender<ChatEvent>) {
     for event in events {
         tx.send(event).await.unwrap();
     }
-    tx.send(Message::new(ChatEvent::Tick).id("7")).await.unwrap();
+    tx.send(Message::new(ChatEvent::Tick).id("7"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -174,10 +176,7 @@ fn struct_variant_schema_has_field_docs_and_renames() {
         unreachable!()
     };
     assert!(token.is_none() && tick.is_none() && note.is_none());
-    assert_eq!(
-        joined.as_ref().unwrap().as_value()["$ref"],
-        "#/$defs/User"
-    );
+    assert_eq!(joined.as_ref().unwrap().as_value()["$ref"], "#/$defs/User");
     assert!(users.is_some());
     assert_eq!(
         message.as_ref().unwrap().as_value()["$ref"],
@@ -227,13 +226,21 @@ fn decoding_round_trips_every_kind() {
             r#"{"items":[]}"#,
             ChatEvent::Users(Page { items: vec![] }),
         ),
-        (Some("token"), "two\nlines", ChatEvent::Token("two\nlines".into())),
+        (
+            Some("token"),
+            "two\nlines",
+            ChatEvent::Token("two\nlines".into()),
+        ),
         (Some("ping"), "", ChatEvent::Tick),
         (Some("ping"), "ignored", ChatEvent::Tick),
         (None, "plain", ChatEvent::Note("plain".into())),
     ];
     for (name, data, expected) in cases {
-        assert_eq!(ChatEvent::decode(name, data).unwrap(), expected, "{name:?} {data:?}");
+        assert_eq!(
+            ChatEvent::decode(name, data).unwrap(),
+            expected,
+            "{name:?} {data:?}"
+        );
     }
 }
 
@@ -326,7 +333,10 @@ async fn payloads_without_deserialize_still_stream_but_do_not_decode() {
     assert!(!<Decodes<ServerOnlyEvents>>::DECODES);
     assert!(<Decodes<ChatEvent>>::DECODES);
     let server = serve(SseApi::new("t", "1").handler(server_only).into_router()).await;
-    let body = get(server.addr, "/server-only", &[]).await.read_to_end().await;
+    let body = get(server.addr, "/server-only", &[])
+        .await
+        .read_to_end()
+        .await;
     assert_eq!(
         body,
         "event:Sent\ndata:{\"secret\":1}\n\nevent:Both\ndata:{\"left\":{\"secret\":2},\"right\":3}\n\n"

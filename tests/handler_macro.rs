@@ -7,8 +7,7 @@ use axum::Json;
 use http::StatusCode;
 use serde::Deserialize;
 use tidings::{
-    sse_events, sse_handler, KeepAliveSetting, LastEventId, SendError, Sender, SseApi,
-    SseHandler,
+    sse_events, sse_handler, KeepAliveSetting, LastEventId, SendError, Sender, SseApi, SseHandler,
 };
 use tidings_test_support::{get, request, serve};
 
@@ -32,7 +31,13 @@ struct Filter {
 ///
 /// Resumes after `Last-Event-ID`.
 /// Second line of the description.
-#[sse_handler(get, "/rooms/{room}/users/{user}", tag = "rooms", tags("chat"), keep_alive = "500ms")]
+#[sse_handler(
+    get,
+    "/rooms/{room}/users/{user}",
+    tag = "rooms",
+    tags("chat"),
+    keep_alive = "500ms"
+)]
 async fn room_feed(
     State(state): State<AppState>,
     Path((room, user)): Path<(String, u32)>,
@@ -40,7 +45,10 @@ async fn room_feed(
     Query(filter): Query<Filter>,
     LastEventId(last): LastEventId,
 ) -> Result<(), SendError> {
-    let line = format!("{} {room} {user} n={} last={last:?}", state.greeting, filter.n);
+    let line = format!(
+        "{} {room} {user} n={} last={last:?}",
+        state.greeting, filter.n
+    );
     tx.send(Feed::Line(line)).await?;
     tx.send(Feed::Done).await
 }
@@ -50,7 +58,13 @@ struct Prompt {
     text: String,
 }
 
-#[sse_handler(post, "/ask", operation_id = "askQuestion", keep_alive = "off", deprecated)]
+#[sse_handler(
+    post,
+    "/ask",
+    operation_id = "askQuestion",
+    keep_alive = "off",
+    deprecated
+)]
 async fn ask(tx: Sender<Feed>, Json(prompt): Json<Prompt>) {
     let _ = tx.send(Feed::Line(prompt.text.to_uppercase())).await;
 }

@@ -11,7 +11,7 @@ mod openapi_common;
 use openapi_common::*;
 use serde_json::{json, Value};
 use tidings::SseApi;
-use tidings_test_support::{get, serve, PATIENCE};
+use tidings_test_support::{get, request, serve, PATIENCE};
 
 /// The chat example's stream API, documented as its `app()` builds it.
 fn chat_document() -> Value {
@@ -111,20 +111,13 @@ async fn every_event_the_chat_sends_validates_against_its_schemas() {
     let mut body = String::new();
     read_until(&mut stream, &mut body, "event:user_joined").await;
 
-    let addr = server.addr;
-    tokio::task::spawn_blocking(move || {
-        let (ok, out) = run(std::process::Command::new("curl").args([
-            "-sS",
-            "-H",
-            "content-type: application/json",
-            "-d",
-            r#"{"user":"ada","text":"/bot why?"}"#,
-            &format!("http://{addr}/rooms/general/messages"),
-        ]));
-        assert!(ok, "{out}");
-    })
-    .await
-    .unwrap();
+    let post = http::Request::post(format!("http://{}/rooms/general/messages", server.addr))
+        .header("host", "test")
+        .header("content-type", "application/json")
+        .body(r#"{"user":"ada","text":"/bot why?"}"#.to_owned())
+        .unwrap();
+    let posted = request(server.addr, post).await;
+    assert_eq!(posted.head.status, 200);
     tokio::time::timeout(PATIENCE, read_until(&mut stream, &mut body, "\"reply_to\""))
         .await
         .expect("the bot's reply in time");

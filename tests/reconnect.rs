@@ -188,6 +188,21 @@ async fn silent(
     Ok(())
 }
 
+/// Streams written by hand: an id in a block without data (which dispatches nothing), then a
+/// stream starting with a byte order mark.
+async fn handwritten(
+    axum::extract::State(ctx): axum::extract::State<Ctx>,
+    last: LastEventId,
+    headers: HeaderMap,
+) -> impl axum::response::IntoResponse {
+    let body = match ctx.record(&last, &headers, "") {
+        0 => "id: 7\n\n",
+        1 => "\u{FEFF}data: after the bom\n\n",
+        _ => ": nothing more\n\n",
+    };
+    ([(http::header::CONTENT_TYPE, "text/event-stream")], body)
+}
+
 fn router(ctx: Ctx) -> Router {
     SseApi::new("reconnect tests", "1")
         .handler(numbers)
@@ -198,6 +213,7 @@ fn router(ctx: Ctx) -> Router {
         .handler(silent)
         .into_router()
         .route("/plain", get(|| async { "not a stream" }))
+        .route("/handwritten", get(handwritten))
         .with_state(ctx)
 }
 
@@ -614,4 +630,27 @@ async fn invalid_requests_are_the_first_item() {
         next(&mut bad_id).await,
         Some(Err(ClientError::InvalidRequest(_)))
     ));
+}
+
+#[tokio::test]
+async fn an_id_without_data_counts_and_a_bom_after_a_reconnection_is_dropped() {
+    let ctx = Ctx::default();
+    let server = serve(&ctx).await;
+    let mut raw = fast(format!("http://{}/handwritten", server.addr)).raw();
+    let event = tokio::time::timeout(PATIENCE, raw.next())
+        .await
+        .expect("no event in time")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (event.data.as_str(), event.id.as_str()),
+        ("after the bom", "7")
+    );
+    let drain = tokio::spawn(async move { while raw.next().await.is_some() {} });
+    ctx.wait_for(3).await;
+    assert_eq!(
+        &ctx.ids()[..3],
+        [None, Some("7".to_owned()), Some("7".to_owned())]
+    );
+    drain.abort();
 }

@@ -99,7 +99,10 @@ mod tests {
             assert_eq!(rule.apply_to_variant("UserJoined"), name);
         }
         assert_eq!(RenameRule::Snake.apply_to_variant("A"), "a");
-        assert_eq!(RenameRule::Snake.apply_to_variant("HTTPError"), "h_t_t_p_error");
+        assert_eq!(
+            RenameRule::Snake.apply_to_variant("HTTPError"),
+            "h_t_t_p_error"
+        );
         assert!(RenameRule::from_name("snake").is_none());
     }
 }

@@ -89,7 +89,14 @@ mod tests {
 
     #[test]
     fn first_paragraph_is_the_summary_and_the_rest_the_description() {
-        let d = docs(&[" Streams a room.", " Second line.", "", " More.", "", "   code"]);
+        let d = docs(&[
+            " Streams a room.",
+            " Second line.",
+            "",
+            " More.",
+            "",
+            "   code",
+        ]);
         assert_eq!(d.summary.as_deref(), Some("Streams a room. Second line."));
         assert_eq!(d.description.as_deref(), Some("More.\n\n  code"));
         assert_eq!(

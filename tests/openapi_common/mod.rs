@@ -176,23 +176,32 @@ pub fn run(cmd: &mut Command) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Lints `file` with Redocly CLI (OpenAPI 3.2 aware) and openapi-spec-validator (3.2 aware
-/// since 0.8), failing on any error.
+/// Redocly CLI's `lint` (OpenAPI 3.2 aware since 2.x): `None` when not installed.
+pub fn redocly_lint(file: &Path) -> Option<(bool, String)> {
+    let redocly = tool(REDOCLY, "npm ci --prefix tests/openapi-tools")?;
+    let config = root().join("tests/openapi-tools/redocly.yaml");
+    Some(run(Command::new(redocly)
+        .arg("lint")
+        .arg(file)
+        .arg("--config")
+        .arg(config)
+        .arg("--format=stylish")))
+}
+
+/// openapi-spec-validator (OpenAPI 3.2 aware since 0.8): `None` when not installed.
+pub fn spec_validator(file: &Path) -> Option<(bool, String)> {
+    let python = tool(PYTHON, PY_HINT)?;
+    Some(run(Command::new(python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(file)))
+}
+
+/// Both validators accept `file`.
 pub fn assert_valid_openapi(file: &Path) {
-    if let Some(redocly) = tool(REDOCLY, "npm install --prefix tests/openapi-tools") {
-        let config = root().join("tests/openapi-tools/redocly.yaml");
-        let (ok, out) = run(Command::new(redocly)
-            .arg("lint")
-            .arg(file)
-            .arg("--config")
-            .arg(config)
-            .arg("--format=stylish"));
+    if let Some((ok, out)) = redocly_lint(file) {
         assert!(ok, "redocly lint rejects {}:\n{out}", file.display());
     }
-    if let Some(python) = tool(PYTHON, PY_HINT) {
-        let (ok, out) = run(Command::new(python)
-            .args(["-m", "openapi_spec_validator"])
-            .arg(file));
+    if let Some((ok, out)) = spec_validator(file) {
         assert!(
             ok,
             "openapi-spec-validator rejects {}:\n{out}",
@@ -201,8 +210,26 @@ pub fn assert_valid_openapi(file: &Path) {
     }
 }
 
-/// A document fragment that is never valid, to show the validators bite.
-pub fn broken(mut doc: Value) -> Value {
-    doc["paths"]["/broken"] = json!({ "get": { "parameters": [{ "name": "x" }] } });
-    doc
+/// Documents the validators must reject, to show they bite: a parameter without `in`, an
+/// `itemSchema` that is not a schema, and a misspelt media type field.
+pub fn broken_variants(doc: &Value, path: &str) -> Vec<(&'static str, Value)> {
+    let mut no_in = doc.clone();
+    no_in["paths"]["/broken"] = json!({ "get": { "parameters": [{ "name": "x" }] } });
+    let (method, _) = doc["paths"][path]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    let mut bad_item = doc.clone();
+    bad_item["paths"][path][method]["responses"]["200"]["content"]["text/event-stream"]
+        ["itemSchema"] = json!(5);
+    let mut misspelt = doc.clone();
+    misspelt["paths"][path][method]["responses"]["200"]["content"]["text/event-stream"]
+        ["itemSchemas"] = json!({});
+    vec![
+        ("parameter-without-in", no_in),
+        ("item-schema-not-a-schema", bad_item),
+        ("misspelt-item-schema", misspelt),
+    ]
 }

@@ -33,7 +33,11 @@ pub(crate) fn container(args: TokenStream, errors: &mut Errors) -> ContainerAttr
             }
             Ok(())
         } else {
-            Err(unknown_key(&meta, "#[sse_events(...)]", "`rename_all = \"...\"`"))
+            Err(unknown_key(
+                &meta,
+                "#[sse_events(...)]",
+                "`rename_all = \"...\"`",
+            ))
         }
     });
     let parsed = syn::parse::Parser::parse2(parser, args);
@@ -64,7 +68,10 @@ pub(crate) fn variant(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs 
     let mut out = VariantAttrs::default();
     for attr in attrs.iter().filter(|attr| is_sse(attr)) {
         let result = attr.parse_nested_meta(|meta| {
-            let span = meta.path.get_ident().map_or_else(Span::call_site, |i| i.span());
+            let span = meta
+                .path
+                .get_ident()
+                .map_or_else(Span::call_site, |i| i.span());
             if meta.path.is_ident("rename") {
                 let value: LitStr = meta.value()?.parse()?;
                 if out.rename.is_some() {

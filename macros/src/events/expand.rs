@@ -21,13 +21,10 @@ pub(crate) fn generate(model: &Model, item: &ItemEnum) -> TokenStream {
     let write_arms = model.variants.iter().map(|v| write_arm(enum_ident, v));
     let schemas = model.variants.iter().map(schema);
     let count = model.variants.len();
-    let helpers = model
-        .variants
-        .iter()
-        .filter_map(|v| match &v.payload {
-            Payload::Struct(fields) => Some(helper_struct(enum_ident, v, fields)),
-            _ => None,
-        });
+    let helpers = model.variants.iter().filter_map(|v| match &v.payload {
+        Payload::Struct(fields) => Some(helper_struct(enum_ident, v, fields)),
+        _ => None,
+    });
     let wire = model.has_struct_variant().then(|| wire_mirror(model));
     let decode = decode_impl(model);
 
@@ -170,7 +167,11 @@ fn helper_type(v: &Variant, fields: &[Field], turbofish: bool) -> TokenStream {
 /// where a payload lacks `Deserialize`), for its schema and its decoding.
 fn helper_struct(enum_ident: &Ident, v: &Variant, fields: &[Field]) -> TokenStream {
     let ident = helper_ident(v);
-    let schema_name = format!("{}{}", enum_ident, v.ident.to_string().trim_start_matches("r#"));
+    let schema_name = format!(
+        "{}{}",
+        enum_ident,
+        v.ident.to_string().trim_start_matches("r#")
+    );
     let mut params = Vec::new();
     let field_defs = fields.iter().map(|f| {
         let attrs = &f.attrs;
@@ -303,8 +304,8 @@ fn decode_impl(model: &Model) -> TokenStream {
     let default_arm = match default_expr {
         Some(build) => {
             // Browsers call the default event `message`; accept that name for it too.
-            let message = (!named_message)
-                .then(|| quote!(| ::core::option::Option::Some("message")));
+            let message =
+                (!named_message).then(|| quote!(| ::core::option::Option::Some("message")));
             quote!(::core::option::Option::None #message => #build,)
         }
         None => quote! {

@@ -27,7 +27,7 @@ pub(crate) enum Payload {
     /// A unit variant: empty data.
     Unit,
     /// A one-field tuple variant: its value as JSON, or as text when raw.
-    Newtype { ty: Type, raw: bool },
+    Newtype { ty: Box<Type>, raw: bool },
     /// A struct variant: its fields as a JSON object.
     Struct(Vec<Field>),
 }
@@ -59,7 +59,11 @@ impl Model {
 }
 
 /// Checks the enum, recording every problem; `None` when there was any.
-pub(crate) fn check(container: &ContainerAttrs, item: &ItemEnum, errors: &mut Errors) -> Option<Model> {
+pub(crate) fn check(
+    container: &ContainerAttrs,
+    item: &ItemEnum,
+    errors: &mut Errors,
+) -> Option<Model> {
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
         errors.spanned(
             &item.generics,
@@ -86,7 +90,7 @@ pub(crate) fn check(container: &ContainerAttrs, item: &ItemEnum, errors: &mut Er
         let payload = match &variant.fields {
             Fields::Unit => Payload::Unit,
             Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Payload::Newtype {
-                ty: fields.unnamed[0].ty.clone(),
+                ty: Box::new(fields.unnamed[0].ty.clone()),
                 raw: attrs.raw.is_some(),
             },
             Fields::Unnamed(fields) => {
@@ -190,7 +194,12 @@ pub(crate) fn check(container: &ContainerAttrs, item: &ItemEnum, errors: &mut Er
             name,
             payload,
             docs: doc::extract(&variant.attrs).full,
-            doc_attrs: variant.attrs.iter().filter(|a| doc::is_doc(a)).cloned().collect(),
+            doc_attrs: variant
+                .attrs
+                .iter()
+                .filter(|a| doc::is_doc(a))
+                .cloned()
+                .collect(),
             ident,
         });
     }

@@ -41,7 +41,7 @@ pub(crate) struct HandlerAttrs {
 
 enum Arg {
     Path(LitStr),
-    Meta(Meta),
+    Meta(Box<Meta>),
 }
 
 impl Parse for Arg {
@@ -49,7 +49,7 @@ impl Parse for Arg {
         if input.peek(LitStr) {
             input.parse().map(Arg::Path)
         } else {
-            input.parse().map(Arg::Meta)
+            input.parse().map(|meta| Arg::Meta(Box::new(meta)))
         }
     }
 }
@@ -89,7 +89,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
                 }
                 continue;
             }
-            Arg::Meta(meta) => meta,
+            Arg::Meta(meta) => *meta,
         };
         let Some(key) = meta.path().get_ident().cloned() else {
             errors.spanned(meta.path(), format!("unknown key; the keys are {KEYS}"));
@@ -155,13 +155,21 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
             (_, "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated") => {
                 errors.spanned(&meta, format!("malformed `{name}`; the keys are {KEYS}"));
             }
-            _ => errors.spanned(
+            (_, "summary" | "description") => errors.spanned(
+                &key,
+                format!(
+                    "there is no `{name}` key: the summary (first paragraph) and the description \
+                     (the rest) come from the function's doc comment"
+                ),
+            ),
+            (Meta::Path(_), _) => errors.spanned(
                 &key,
                 format!(
                     "unknown method or key `{name}`; the methods are `get` (the default), \
                      `post`, `put`, `patch` and `delete`, and the keys are {KEYS}"
                 ),
             ),
+            _ => errors.spanned(&key, format!("unknown key `{name}`; the keys are {KEYS}")),
         }
     }
     if attrs.path.is_none() {
@@ -194,7 +202,11 @@ fn keep_alive(value: &str) -> Result<KeepAlive, String> {
     }
     let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => value.split_at(i),
-        None => return Err(format!("`keep_alive = \"{value}\"` has no unit; {EXPECTED}")),
+        None => {
+            return Err(format!(
+                "`keep_alive = \"{value}\"` has no unit; {EXPECTED}"
+            ))
+        }
     };
     let factor: u64 = match unit {
         "ms" => 1,
@@ -261,7 +273,10 @@ pub(crate) fn path_params(path: &str) -> Result<Vec<String>, Vec<String>> {
             ));
             continue;
         }
-        let identifier = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let identifier = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !identifier {
             problems.push(format!(
@@ -317,9 +332,18 @@ mod tests {
     #[test]
     fn keep_alive_values() {
         assert!(matches!(keep_alive("off"), Ok(KeepAlive::Off)));
-        assert!(matches!(keep_alive("15s"), Ok(KeepAlive::EveryMillis(15_000))));
-        assert!(matches!(keep_alive("500ms"), Ok(KeepAlive::EveryMillis(500))));
-        assert!(matches!(keep_alive("2m"), Ok(KeepAlive::EveryMillis(120_000))));
+        assert!(matches!(
+            keep_alive("15s"),
+            Ok(KeepAlive::EveryMillis(15_000))
+        ));
+        assert!(matches!(
+            keep_alive("500ms"),
+            Ok(KeepAlive::EveryMillis(500))
+        ));
+        assert!(matches!(
+            keep_alive("2m"),
+            Ok(KeepAlive::EveryMillis(120_000))
+        ));
         for bad in ["0s", "15", "fast", "s", "1h", ""] {
             assert!(keep_alive(bad).is_err(), "{bad}");
         }

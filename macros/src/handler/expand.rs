@@ -27,7 +27,7 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
         .args
         .iter()
         .filter_map(|a| match a {
-            Arg::Extractor(ty) => Some(ty),
+            Arg::Extractor(ty) => Some(&**ty),
             Arg::Sender => None,
         })
         .collect();
@@ -66,16 +66,12 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
     });
     let m_bound = (!extractors.is_empty()).then(|| quote!(M: 'static,));
 
-    let outcome = match &sig.output {
-        ReturnType::Type(_, ty) if !mentions_impl(quote!(#ty)) => {
-            let check = quote_spanned!(ty.span()=> __assert_outcome::<#ty>);
-            Some(quote! {
-                const _: () = {
-                    fn __assert_outcome<T: ::tidings::HandlerOutcome>() {}
-                    let _ = #check;
-                };
-            })
-        }
+    // A bound on the return type itself, spanned at it: a wrong type fails here, once, at the
+    // user's token, and the body (which assumes the bound) adds no second error.
+    let outcome_bound = match &sig.output {
+        ReturnType::Type(_, ty) if !mentions_impl(quote!(#ty)) => Some(quote_spanned! {ty.span()=>
+            #ty: ::tidings::HandlerOutcome,
+        }),
         _ => None,
     };
     let call = quote_spanned!(ident.span()=> #ident::#ident(#(#call_args),*));
@@ -92,13 +88,12 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
             #vis #sig #block
         }
 
-        #outcome
-
         #[automatically_derived]
         impl #impl_generics ::tidings::SseHandler<S, #trait_m> for #ident
         where
             S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
             #m_bound
+            #outcome_bound
             #(#extractor_bounds,)*
         {
             #events_ty

@@ -8,7 +8,7 @@ use crate::errors::Errors;
 
 /// One argument of the handler: an extractor, or the `Sender`.
 pub(crate) enum Arg {
-    Extractor(Type),
+    Extractor(Box<Type>),
     Sender,
 }
 
@@ -121,7 +121,7 @@ pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> O
                         args.push(Arg::Sender);
                     }
                 }
-                None => args.push(Arg::Extractor((*pat_type.ty).clone())),
+                None => args.push(Arg::Extractor(pat_type.ty.clone())),
             },
         }
     }

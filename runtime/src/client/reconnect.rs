@@ -95,8 +95,8 @@ impl std::error::Error for ClientError {
 ///   [initial retry](EventSource::initial_retry), 3 s by default). While attempts keep
 ///   failing, the wait doubles, with jitter, up to the [maximum](EventSource::max_retry)
 ///   (30 s by default, which also caps the server's `retry`); it goes back to the plain retry
-///   once a connection delivers an event. A `Retry-After` in seconds on a `429` or `503` is
-///   honoured when it is longer.
+///   once a connection delivers an event. A `Retry-After` in seconds on one of those
+///   statuses is honoured when it is longer.
 /// - Each reconnection sends **`Last-Event-ID`**: the last event id seen, which persists
 ///   across events without an id, across connections, and starts from
 ///   [`last_event_id`](EventSource::last_event_id) if set.
@@ -445,6 +445,8 @@ struct Open {
 enum Refused {
     /// Try again later; `Some` holds a `Retry-After` delay.
     Transient(String, Option<Duration>),
+    /// [`EventSourceHandle::restart`] was called meanwhile.
+    Restarted,
     /// `204`: the server wants the client to stop.
     End,
     /// Stop with this error.
@@ -538,6 +540,10 @@ impl Connection {
                         self.failures = self.failures.saturating_add(1);
                         self.retry_after = retry_after;
                     }
+                    Err(Refused::Restarted) => {
+                        tracing::debug!(url = %self.url(), "restarting the event stream");
+                        self.failures = self.failures.saturating_add(1);
+                    }
                     Err(Refused::End) => {
                         tracing::debug!(url = %self.url(), "the server ended the event stream with 204 No Content");
                         self.done = true;
@@ -567,9 +573,12 @@ impl Connection {
                     if let Some(retry) = open.decoder.retry() {
                         self.retry = Some(retry);
                     }
-                    if let Some(last) = self.scratch.last() {
+                    if !self.scratch.is_empty() {
                         open.delivered = true;
-                        self.last_event_id.clone_from(&last.id);
+                    }
+                    // Also catches an id set by a block without data, which dispatches nothing.
+                    if open.decoder.last_event_id() != self.last_event_id {
+                        self.last_event_id = open.decoder.last_event_id().to_owned();
                     }
                     self.ready.extend(self.scratch.drain(..));
                     if let Err(limit) = fed {
@@ -598,8 +607,19 @@ impl Connection {
         }
     }
 
-    fn url(&self) -> &str {
-        self.source.url.as_ref().map_or("", reqwest::Url::as_str)
+    /// The URL for logs, without credentials, query or fragment (they may hold secrets).
+    fn url(&self) -> String {
+        match &self.source.url {
+            Ok(url) => {
+                format!(
+                    "{}://{}{}",
+                    url.scheme(),
+                    url.host_str().unwrap_or(""),
+                    url.port().map(|p| format!(":{p}")).unwrap_or_default()
+                ) + url.path()
+            }
+            Err(_) => String::new(),
+        }
     }
 
     /// Drops the current connection, counting it as a failure unless it delivered an event.
@@ -689,7 +709,7 @@ impl Connection {
             biased;
             () = restart => {
                 self.restarting = true;
-                return Err(Refused::Transient("restarted while connecting".into(), None));
+                return Err(Refused::Restarted);
             }
             response = send => response,
         };

@@ -7,7 +7,7 @@ use schemars::{Schema, SchemaGenerator};
 use super::events::item_schema;
 use super::model::{
     Components, Info, MediaType, OpenApi, OpenApiVersion, Operation, Parameter, ParameterIn,
-    PathItem, Response, Server, Tag,
+    Response, Server, Tag,
 };
 use super::operation::{document_generator, OperationDoc};
 use crate::event::{EventInfo, SseEvents};
@@ -70,7 +70,7 @@ pub(crate) fn build(
         let method = handler.meta.method.as_str().to_ascii_lowercase();
         doc.paths
             .entry(handler.meta.path.to_owned())
-            .or_insert_with(PathItem::default)
+            .or_default()
             .operations
             .insert(method, operation);
         for tag in handler.meta.tags {

@@ -86,7 +86,14 @@ pub async fn room_events(
 }
 
 /// Answers a question, streaming tokens.
-#[sse_handler(post, "/ask", tags("llm", "chat"), operation_id = "askQuestion", keep_alive = "off", deprecated)]
+#[sse_handler(
+    post,
+    "/ask",
+    tags("llm", "chat"),
+    operation_id = "askQuestion",
+    keep_alive = "off",
+    deprecated
+)]
 pub async fn ask(tx: Sender<ChatEvent>, Json(question): Json<Question>) {
     let _ = tx.send(ChatEvent::Token(question.text)).await;
 }
@@ -97,11 +104,25 @@ pub async fn ticks(tx: Sender<ChatEvent>) {
     let _ = tx.send(ChatEvent::Tick).await;
 }
 
+/// Refuses unless asked nicely, before any event.
+#[sse_handler(get, "/maybe/{please}")]
+pub async fn maybe(
+    Path(please): Path<bool>,
+    tx: Sender<ChatEvent>,
+) -> Result<(), impl axum::response::IntoResponse> {
+    if !please {
+        return Err((axum::http::StatusCode::FORBIDDEN, "say please"));
+    }
+    let _ = tx.send(ChatEvent::Tick).await;
+    Ok(())
+}
+
 fn main() {
     let _app: axum::Router = SseApi::<AppState>::new("Chat", "1.0.0")
         .handler(room_events)
         .handler(ask)
         .handler(ticks)
+        .handler(maybe)
         .into_router()
         .with_state(AppState::default());
 }
