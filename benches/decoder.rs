@@ -36,7 +36,9 @@ impl Rng {
 
 fn json_line(rng: &mut Rng, seq: u64, out: &mut String) {
     use std::fmt::Write;
-    let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
     let text_len = 40 + rng.below(100) as usize;
     let mut text = String::new();
     while text.len() < text_len {
@@ -149,5 +151,8 @@ fn main() {
     let (ours_rate, theirs_rate) = (mb_per_s(input.len(), ours), mb_per_s(input.len(), theirs));
     println!("tidings::client::Decoder   {ours_rate:8.1} MB/s  (median of {rounds}, {ours:?})");
     println!("eventsource-stream 0.2     {theirs_rate:8.1} MB/s  (median of {rounds}, {theirs:?})");
-    println!("ratio tidings / eventsource-stream: {:.2}x", ours_rate / theirs_rate);
+    println!(
+        "ratio tidings / eventsource-stream: {:.2}x",
+        ours_rate / theirs_rate
+    );
 }

@@ -330,8 +330,8 @@ impl<T: DecodeEventsOwned> Decodes<T> {
 
 #[tokio::test]
 async fn payloads_without_deserialize_still_stream_but_do_not_decode() {
-    assert!(!<Decodes<ServerOnlyEvents>>::DECODES);
-    assert!(<Decodes<ChatEvent>>::DECODES);
+    const { assert!(!<Decodes<ServerOnlyEvents>>::DECODES) };
+    const { assert!(<Decodes<ChatEvent>>::DECODES) };
     let server = serve(SseApi::new("t", "1").handler(server_only).into_router()).await;
     let body = get(server.addr, "/server-only", &[])
         .await
@@ -341,4 +341,25 @@ async fn payloads_without_deserialize_still_stream_but_do_not_decode() {
         body,
         "event:Sent\ndata:{\"secret\":1}\n\nevent:Both\ndata:{\"left\":{\"secret\":2},\"right\":3}\n\n"
     );
+}
+
+/// An enum that derives serde itself keeps its serde attributes and its own serialization.
+#[sse_events]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type")]
+enum Tagged {
+    Moved {
+        #[serde(rename = "X")]
+        x: i32,
+    },
+}
+
+#[test]
+fn enums_with_their_own_serde_derives_keep_both_behaviours() {
+    let event = Tagged::Moved { x: 3 };
+    assert_eq!(
+        serde_json::to_string(&event).unwrap(),
+        r#"{"type":"Moved","X":3}"#
+    );
+    assert_eq!(Tagged::decode(Some("Moved"), r#"{"X":3}"#).unwrap(), event);
 }

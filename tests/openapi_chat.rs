@@ -10,15 +10,11 @@ mod openapi_common;
 
 use openapi_common::*;
 use serde_json::{json, Value};
-use tidings::SseApi;
 use tidings_test_support::{get, request, serve, PATIENCE};
 
-/// The chat example's stream API, documented as its `app()` builds it.
+/// The chat example's stream API document, from the same builder its `app()` serves.
 fn chat_document() -> Value {
-    SseApi::<app::ChatHub>::new("Chat", "1.0.0")
-        .tag("chat", "Chat rooms and their live events.")
-        .handler(app::room_events)
-        .openapi_value()
+    app::api(tidings::Shutdown::new()).openapi_value()
 }
 
 #[test]

@@ -76,6 +76,23 @@ impl IntoResponse for ChatError {
     }
 }
 
+/// What the API document says `ChatError` answers.
+impl tidings::openapi::DocumentedError for ChatError {
+    fn responses(doc: &mut tidings::openapi::OperationDoc) {
+        doc.response(
+            "404",
+            tidings::openapi::Response::new("There is no room of that name.").with_content(
+                "application/json",
+                schemars::json_schema!({
+                    "type": "object",
+                    "properties": { "error": { "type": "string" } },
+                    "required": ["error"]
+                }),
+            ),
+        );
+    }
+}
+
 /// How many messages a room keeps for members who reconnect.
 const HISTORY: usize = 100;
 
@@ -250,13 +267,20 @@ async fn bot_reply(hub: ChatHub, room: String, question_id: u64, question: Strin
     });
 }
 
-/// The whole service: the stream, the posting endpoint and the browser page. Triggering
-/// `shutdown` ends every open stream, so a graceful shutdown completes.
-pub fn app(hub: ChatHub, shutdown: tidings::Shutdown) -> Router {
-    let streams = SseApi::new("Chat", "1.0.0")
+/// The streams of the service, their API document (`/openapi.json`) and its page (`/docs`).
+/// Triggering `shutdown` ends every open stream, so a graceful shutdown completes.
+pub fn api(shutdown: tidings::Shutdown) -> SseApi<ChatHub> {
+    SseApi::new("Chat", "1.0.0")
+        .tag("chat", "Chat rooms and their live events.")
         .handler(room_events)
+        .openapi_json("/openapi.json")
+        .docs("/docs")
         .shutdown(shutdown)
-        .into_router();
+}
+
+/// The whole service: the streams, the posting endpoint and the browser page.
+pub fn app(hub: ChatHub, shutdown: tidings::Shutdown) -> Router {
+    let streams = api(shutdown).into_router();
     Router::new()
         .route("/", get(|| async { Html(include_str!("index.html")) }))
         .route("/rooms/{room}/messages", post(post_message))

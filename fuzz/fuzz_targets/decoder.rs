@@ -9,7 +9,9 @@ use tidings::client::{DecodeLimitError, Decoder, Event};
 /// A small cap, so that the fuzzer reaches the line and data limits too.
 const MAX_LINE: usize = 64;
 
-fn run<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> (Vec<Event>, Option<DecodeLimitError>, String) {
+fn run<'a>(
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> (Vec<Event>, Option<DecodeLimitError>, String) {
     let mut decoder = Decoder::with_max_line_len(MAX_LINE);
     let mut out = Vec::new();
     let mut error = None;
@@ -34,7 +36,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let whole = run([input]);
-    let at = if input.is_empty() { 0 } else { usize::from(first) % (input.len() + 1) };
+    let at = if input.is_empty() {
+        0
+    } else {
+        usize::from(first) % (input.len() + 1)
+    };
     let (head, tail) = input.split_at(at);
     assert_eq!(run([head, tail]), whole, "split at {at}");
     if first & 1 == 1 {

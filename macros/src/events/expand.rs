@@ -27,6 +27,19 @@ pub(crate) fn generate(model: &Model, item: &ItemEnum) -> TokenStream {
     });
     let wire = model.has_struct_variant().then(|| wire_mirror(model));
     let decode = decode_impl(model);
+    // Each struct-variant field type needs a schema; a bound spanned at the field reports a
+    // missing one there, once, instead of at the hidden helper.
+    let schema_bounds = model.variants.iter().flat_map(|v| match &v.payload {
+        Payload::Struct(fields) => fields
+            .iter()
+            .filter(|f| !f.concrete)
+            .map(|f| {
+                let ty = &f.ty;
+                quote_spanned!(ty.span()=> #ty: ::tidings::__private::schemars::JsonSchema)
+            })
+            .collect(),
+        _ => Vec::new(),
+    });
 
     quote! {
         #item
@@ -37,7 +50,10 @@ pub(crate) fn generate(model: &Model, item: &ItemEnum) -> TokenStream {
             #(#helpers)*
 
             #[automatically_derived]
-            impl ::tidings::SseEvents for #enum_ident {
+            impl ::tidings::SseEvents for #enum_ident
+            where
+                #(#schema_bounds,)*
+            {
                 const EVENTS: &'static [::tidings::EventInfo] = &[#(#events),*];
 
                 fn event_index(&self) -> usize {

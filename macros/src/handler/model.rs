@@ -59,6 +59,36 @@ fn binds(pat: &syn::Pat, name: &syn::Ident) -> bool {
     walk(quote::quote!(#pat), name)
 }
 
+/// The first `let name` or `let mut name` in the body binding the handler's own name.
+fn let_binding(block: &syn::Block, name: &syn::Ident) -> Option<syn::Ident> {
+    fn walk(tokens: proc_macro2::TokenStream, name: &syn::Ident) -> Option<syn::Ident> {
+        let tokens: Vec<_> = tokens.into_iter().collect();
+        for (i, tt) in tokens.iter().enumerate() {
+            match tt {
+                proc_macro2::TokenTree::Ident(ident) if ident == "let" => {
+                    let mut next = tokens.get(i + 1);
+                    if matches!(next, Some(proc_macro2::TokenTree::Ident(m)) if m == "mut") {
+                        next = tokens.get(i + 2);
+                    }
+                    if let Some(proc_macro2::TokenTree::Ident(bound)) = next {
+                        if bound == name {
+                            return Some(bound.clone());
+                        }
+                    }
+                }
+                proc_macro2::TokenTree::Group(group) => {
+                    if let Some(found) = walk(group.stream(), name) {
+                        return Some(found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+    walk(quote::quote!(#block), name)
+}
+
 /// Checks the function, recording every problem; `None` when there was any.
 pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> Option<Handler> {
     let sig = &func.sig;
@@ -124,6 +154,15 @@ pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> O
                 None => args.push(Arg::Extractor(pat_type.ty.clone())),
             },
         }
+    }
+    if let Some(binding) = let_binding(&func.block, &sig.ident) {
+        errors.spanned(
+            &binding,
+            format!(
+                "`let {binding}` reuses the handler's own name, which `#[sse_handler]` turns into \
+                 a unit struct, so the `let` would match against it; rename the variable"
+            ),
+        );
     }
     if events.is_none() {
         let message = "a stream handler needs a `Sender<E>` argument, where `E` is an \

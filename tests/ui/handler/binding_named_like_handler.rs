@@ -12,3 +12,9 @@ async fn room(Path(room): Path<String>, tx: Sender<ChatEvent>) {
 }
 
 fn main() {}
+
+#[sse_handler(get, "/lobby")]
+async fn lobby(tx: Sender<ChatEvent>) {
+    let lobby = "main";
+    let _ = (lobby, tx);
+}
