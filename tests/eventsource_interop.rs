@@ -81,7 +81,9 @@ async fn the_npm_eventsource_client_receives_every_event_kind() {
         ]
     );
     let (tokens, answer) = events[5..].split_at(events.len() - 6);
-    assert!(tokens.iter().all(|t| t.r#type == "bot_token" && t.last_event_id.is_empty()));
+    assert!(tokens
+        .iter()
+        .all(|t| t.r#type == "bot_token" && t.last_event_id.is_empty()));
     let streamed: String = tokens.iter().map(|t| t.data.as_str()).collect();
     let expected = "You asked: why SSE?\nHere is my answer, streamed token by token.";
     // Raw text with a line break travels as two `data:` lines and arrives whole.

@@ -43,7 +43,11 @@ async fn quiet(tx: Sender<Pulse>) -> Result<(), SendError> {
 async fn frames(app: axum::Router, path: &str, until: Duration) -> Vec<(u64, String)> {
     let start = Instant::now();
     let response = app
-        .oneshot(http::Request::get(path).body(axum::body::Body::empty()).unwrap())
+        .oneshot(
+            http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let mut body = response.into_body();
@@ -154,13 +158,20 @@ async fn send_waits_while_the_buffer_is_full() {
         .into_router()
         .with_state(sent.clone());
     let response = app
-        .oneshot(http::Request::get("/flood").body(axum::body::Body::empty()).unwrap())
+        .oneshot(
+            http::Request::get("/flood")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     // Nobody reads the body: the handler is held at the buffer's size.
     tokio::time::sleep(Duration::from_secs(60)).await;
     let held = sent.0.load(Ordering::SeqCst);
-    assert!(held <= 5, "the handler ran ahead of the client: {held} events sent");
+    assert!(
+        held <= 5,
+        "the handler ran ahead of the client: {held} events sent"
+    );
 
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, beat().repeat(1000));

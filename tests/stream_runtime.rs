@@ -64,10 +64,12 @@ async fn every_kind(tx: Sender<TestEvent>) -> Result<(), SendError> {
         text: "two\nlines".into(),
     })
     .await?;
-    tx.send(TestEvent::Line("raw\r\nlines\rhere".into())).await?;
+    tx.send(TestEvent::Line("raw\r\nlines\rhere".into()))
+        .await?;
     tx.send(Message::new(TestEvent::Plain("hello".into())).retry(Duration::from_millis(1500)))
         .await?;
-    tx.send(Message::new(TestEvent::Beat).comment("a\nb")).await?;
+    tx.send(Message::new(TestEvent::Beat).comment("a\nb"))
+        .await?;
     tx.comment("bye").await
 }
 
@@ -102,7 +104,10 @@ async fn streams_work_over_http2() {
     assert_eq!(stream.head.status, StatusCode::OK);
     assert_eq!(stream.header("content-type"), Some("text/event-stream"));
     let text = stream.read_to_end().await;
-    assert!(text.starts_with("event:moved\ndata:{\"x\":1,\"y\":-2}\nid:1\n\n"), "{text:?}");
+    assert!(
+        text.starts_with("event:moved\ndata:{\"x\":1,\"y\":-2}\nid:1\n\n"),
+        "{text:?}"
+    );
     assert!(text.ends_with(":bye\n\n"));
 }
 
@@ -182,7 +187,12 @@ impl Live {
             }
         })
         .await
-        .unwrap_or_else(|_| panic!("{} live handlers, expected {count}", self.0.load(Ordering::SeqCst)));
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} live handlers, expected {count}",
+                self.0.load(Ordering::SeqCst)
+            )
+        });
     }
 }
 
@@ -353,7 +363,8 @@ async fn last_event_id_is_absent_present_or_rejected() {
 
 #[sse_handler(get, "/forward")]
 async fn forwarded(tx: Sender<TestEvent>) -> Result<(), SendError> {
-    let points = (0..3).map(|x| Message::new(TestEvent::Moved(Point { x, y: 0 })).id(x.to_string()));
+    let points =
+        (0..3).map(|x| Message::new(TestEvent::Moved(Point { x, y: 0 })).id(x.to_string()));
     tx.forward(futures::stream::iter(points)).await
 }
 
@@ -397,7 +408,10 @@ async fn every_polls_a_producer_and_returns_when_the_client_leaves() {
     .await;
     let mut stream = get(server.addr, "/poll", &[]).await;
     let text = stream.read_until("tick 6").await;
-    assert!(text.starts_with("data:\"tick 2\"\n\ndata:\"tick 4\"\n\n"), "{text:?}");
+    assert!(
+        text.starts_with("data:\"tick 2\"\n\ndata:\"tick 4\"\n\n"),
+        "{text:?}"
+    );
     drop(stream);
     // Entered (+1), the line after `every` ran (+100), and the task ended (-1).
     live.wait_for(100).await;

@@ -25,8 +25,9 @@ pub struct User {
 #[sse_events(rename_all = "snake_case")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatEvent {
-    /// A message was posted. (Not named `message`: browsers deliver an event named `message`
-    /// to `onmessage`, where the default event already goes.)
+    // Not named `message`: browsers deliver an event named `message` to `onmessage`, where
+    // the default event already goes.
+    /// A message was posted.
     Posted {
         /// Who posted it.
         user: String,

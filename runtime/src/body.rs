@@ -16,7 +16,9 @@ use crate::shutdown::Shutdown;
 
 /// How a handler's future ended.
 pub(crate) enum HandlerEnd {
-    Returned(Result<(), axum::response::Response>),
+    Finished,
+    /// It returned an error, already turned into its response.
+    Failed(axum::response::Response),
     Panicked(String),
 }
 
@@ -180,8 +182,8 @@ impl Body for SseBody {
 /// After the head is committed, a failure can only be logged: the client already has a `200`.
 pub(crate) fn log_late_end(end: HandlerEnd) {
     match end {
-        HandlerEnd::Returned(Ok(())) => {}
-        HandlerEnd::Returned(Err(response)) => tracing::error!(
+        HandlerEnd::Finished => {}
+        HandlerEnd::Failed(response) => tracing::error!(
             status = %response.status(),
             "SSE handler returned an error after the stream had started; the stream ends"
         ),

@@ -95,19 +95,19 @@ impl StreamConfig {
     label = "the return type of this stream handler"
 )]
 pub trait HandlerOutcome {
-    /// `Err` holds the response an early failure becomes.
-    fn into_outcome(self) -> Result<(), Response>;
+    /// The response a failure becomes, or `None` when the handler succeeded.
+    fn into_failure(self) -> Option<Response>;
 }
 
 impl HandlerOutcome for () {
-    fn into_outcome(self) -> Result<(), Response> {
-        Ok(())
+    fn into_failure(self) -> Option<Response> {
+        None
     }
 }
 
 impl<E: IntoResponse> HandlerOutcome for Result<(), E> {
-    fn into_outcome(self) -> Result<(), Response> {
-        self.map_err(IntoResponse::into_response)
+    fn into_failure(self) -> Option<Response> {
+        self.err().map(IntoResponse::into_response)
     }
 }
 
@@ -127,7 +127,10 @@ where
     let task = AssertUnwindSafe(handler(Sender::new(frames_tx)))
         .catch_unwind()
         .map(|ended| match ended {
-            Ok(outcome) => HandlerEnd::Returned(outcome.into_outcome()),
+            Ok(outcome) => match outcome.into_failure() {
+                None => HandlerEnd::Finished,
+                Some(response) => HandlerEnd::Failed(response),
+            },
             Err(panic) => HandlerEnd::Panicked(panic_message(panic.as_ref())),
         })
         .boxed();
@@ -149,7 +152,7 @@ where
         // An event sent before the handler ended has committed the head already.
         if !body.has_queued_event() {
             match end {
-                HandlerEnd::Returned(Err(response)) => return response,
+                HandlerEnd::Failed(response) => return response,
                 HandlerEnd::Panicked(message) => {
                     tracing::error!(panic = %message, "SSE handler panicked before its first event");
                     return (
@@ -158,7 +161,7 @@ where
                     )
                         .into_response();
                 }
-                HandlerEnd::Returned(Ok(())) => {}
+                HandlerEnd::Finished => {}
             }
         } else {
             log_late_end(end);

@@ -67,10 +67,12 @@ pub async fn request(addr: SocketAddr, request: http::Request<String>) -> OpenSt
 /// Sends one request over a fresh HTTP/2 connection (cleartext, prior knowledge).
 pub async fn request_h2(addr: SocketAddr, request: http::Request<String>) -> OpenStream {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), TokioIo::new(tcp))
-            .await
-            .unwrap();
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
     let connection = tokio::spawn(async move {
         let _ = connection.await;
     });

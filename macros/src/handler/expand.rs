@@ -76,6 +76,15 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
     };
     let call = quote_spanned!(ident.span()=> #ident::#ident(#(#call_args),*));
 
+    // Each input and the error type describe themselves in the API document when they know how;
+    // the probes compile to nothing for types that do not.
+    let document_inputs = extractors
+        .iter()
+        .map(|ty| quote!(::tidings::__private::document_input!(doc, #ty);));
+    let document_error = error_type(&sig.output)
+        .filter(|ty| !mentions_impl(quote!(#ty)))
+        .map(|ty| quote!(::tidings::__private::document_error!(doc, #ty);));
+
     quote! {
         #(#doc_attrs)*
         #[allow(non_camel_case_types)]
@@ -102,6 +111,11 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
                 #meta
             }
 
+            fn document(doc: &mut ::tidings::openapi::OperationDoc) {
+                #(#document_inputs)*
+                #document_error
+            }
+
             fn method_router(
                 self,
                 config: ::tidings::StreamConfig,
@@ -114,6 +128,28 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
                 )
             }
         }
+    }
+}
+
+/// `E` of a `Result<(), E>` return type, read from the syntax (the last path segment is
+/// `Result` with two type arguments).
+fn error_type(output: &ReturnType) -> Option<&Type> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let Type::Path(path) = &**ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().nth(1)? {
+        syn::GenericArgument::Type(error) => Some(error),
+        _ => None,
     }
 }
 
