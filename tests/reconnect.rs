@@ -9,7 +9,7 @@ use http::{HeaderMap, StatusCode};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tidings::client::{ClientError, EventSource, TypedEvent, TypedEvents};
+use tidings::client::{ClientError, EventSource, RawEvents, TypedEvent, TypedEvents};
 use tidings::{sse_events, sse_handler, LastEventId, Message, SendError, Sender, SseApi};
 use tidings_test_support::PATIENCE;
 
@@ -274,14 +274,14 @@ impl Drop for ThreadServer {
 }
 
 async fn next<E: tidings::DecodeEventsOwned>(
-    events: &mut TypedEvents<E>,
+    events: &mut TypedEvents<RawEvents, E>,
 ) -> Option<Result<TypedEvent<E>, ClientError>> {
     tokio::time::timeout(PATIENCE, events.next())
         .await
         .expect("no item in time")
 }
 
-async fn next_ok(events: &mut TypedEvents<Num>) -> TypedEvent<Num> {
+async fn next_ok(events: &mut TypedEvents<RawEvents, Num>) -> TypedEvent<Num> {
     next(events)
         .await
         .expect("the stream ended")

@@ -7,8 +7,8 @@ mod typed;
 
 pub use decoder::*;
 #[cfg(feature = "client")]
-pub use reconnect::{ClientError, EventSource, EventSourceHandle, RawEvents, TypedEvents};
+pub use reconnect::{ClientError, EventSource, EventSourceHandle, RawEvents};
 /// The HTTP client [`EventSource`] runs on, re-exported so its version always matches.
 #[cfg(feature = "client")]
 pub use reqwest;
-pub use typed::{decode_event, EventStream, StreamError, TypedEvent, TypedEventStream};
+pub use typed::{decode_event, EventStream, StreamError, TypedEvent, TypedEvents};

@@ -6,7 +6,6 @@ use futures::{Stream, StreamExt};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use std::collections::VecDeque;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,7 +13,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::Notify;
 
-use super::{decode_event, DecodeLimitError, Decoder, Event, TypedEvent};
+use super::{DecodeLimitError, Decoder, Event, TypedEvents};
 use crate::event::{DecodeError, DecodeEventsOwned};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -43,6 +42,12 @@ pub enum ClientError {
     /// An event arrived whole but does not decode into the event enum (typed streams only).
     /// The stream goes on after it.
     Decode(DecodeError),
+}
+
+impl From<DecodeError> for ClientError {
+    fn from(e: DecodeError) -> Self {
+        ClientError::Decode(e)
+    }
 }
 
 impl ClientError {
@@ -298,13 +303,9 @@ impl EventSource {
         RawEvents { inner, handle }
     }
 
-    /// The stream of events decoded into `E`; see [`TypedEvents`].
-    pub fn typed<E: DecodeEventsOwned>(self) -> TypedEvents<E> {
-        TypedEvents {
-            raw: self.raw(),
-            skip_undecodable: false,
-            events: PhantomData,
-        }
+    /// The stream of events decoded into `E`, across reconnections; see [`TypedEvents`].
+    pub fn typed<E: DecodeEventsOwned>(self) -> TypedEvents<RawEvents, E> {
+        TypedEvents::new(self.raw())
     }
 
     fn fail(&mut self, error: impl Into<BoxError>) {
@@ -379,57 +380,10 @@ impl Stream for RawEvents {
     }
 }
 
-/// The events of an [`EventSource`] decoded into the event enum `E`, across reconnections.
-///
-/// An event that does not decode is an `Err(ClientError::Decode(..))` item after which the
-/// stream goes on, or, with [`skip_undecodable`](TypedEvents::skip_undecodable), is skipped
-/// with a debug log.
-pub struct TypedEvents<E> {
-    raw: RawEvents,
-    skip_undecodable: bool,
-    events: PhantomData<fn() -> E>,
-}
-
-impl<E> std::fmt::Debug for TypedEvents<E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TypedEvents")
-            .field("skip_undecodable", &self.skip_undecodable)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<E> TypedEvents<E> {
-    /// Skips events that do not decode instead of yielding them as errors.
-    pub fn skip_undecodable(mut self) -> Self {
-        self.skip_undecodable = true;
-        self
-    }
-
+impl<E> TypedEvents<RawEvents, E> {
     /// A handle to force reconnections and count them.
     pub fn handle(&self) -> EventSourceHandle {
-        self.raw.handle()
-    }
-}
-
-impl<E: DecodeEventsOwned> Stream for TypedEvents<E> {
-    type Item = Result<TypedEvent<E>, ClientError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        loop {
-            let event = match std::task::ready!(this.raw.poll_next_unpin(cx)) {
-                Some(Ok(event)) => event,
-                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
-                None => return Poll::Ready(None),
-            };
-            match decode_event(&event) {
-                Ok(typed) => return Poll::Ready(Some(Ok(typed))),
-                Err(e) if this.skip_undecodable => {
-                    tracing::debug!(error = %e, "skipped an event that does not decode");
-                }
-                Err(e) => return Poll::Ready(Some(Err(ClientError::Decode(e)))),
-            }
-        }
+        self.get_ref().handle()
     }
 }
 

@@ -30,6 +30,12 @@ impl StreamError {
     }
 }
 
+impl From<DecodeError> for StreamError {
+    fn from(e: DecodeError) -> Self {
+        StreamError::Decode(e)
+    }
+}
+
 impl std::fmt::Display for StreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -118,13 +124,9 @@ impl<S> EventStream<S> {
         self.decoder.retry()
     }
 
-    /// Decodes each event into `E`; see [`TypedEventStream`].
-    pub fn typed<E: DecodeEventsOwned>(self) -> TypedEventStream<S, E> {
-        TypedEventStream {
-            events: self,
-            skip_undecodable: false,
-            events_type: PhantomData,
-        }
+    /// Decodes each event into `E`; see [`TypedEvents`].
+    pub fn typed<E: DecodeEventsOwned>(self) -> TypedEvents<Self, E> {
+        TypedEvents::new(self)
     }
 
     fn take_ready(&mut self) {
@@ -175,11 +177,12 @@ where
     }
 }
 
-/// The events of a byte stream, decoded into the event enum `E`.
+/// A stream of raw events (from [`EventStream`] or a reconnecting
+/// [`EventSource`](crate::client)), decoded into the event enum `E`.
 ///
 /// An event that does not decode (an unknown name, or data that does not fit its payload) is
-/// an `Err(StreamError::Decode(..))` item, after which the stream goes on; or, with
-/// [`skip_undecodable`](TypedEventStream::skip_undecodable), it is skipped with a debug log.
+/// an error item after which the stream goes on; or, with
+/// [`skip_undecodable`](TypedEvents::skip_undecodable), it is skipped with a debug log.
 ///
 /// ```
 /// use futures::StreamExt;
@@ -201,33 +204,49 @@ where
 /// assert_eq!(goals, [Score::Goal(3), Score::Goal(4)]);
 /// # });
 /// ```
-pub struct TypedEventStream<S, E> {
-    events: EventStream<S>,
+pub struct TypedEvents<S, E> {
+    events: S,
     skip_undecodable: bool,
     events_type: PhantomData<fn() -> E>,
 }
 
-impl<S, E> TypedEventStream<S, E> {
+impl<S, E> TypedEvents<S, E> {
+    /// Decodes the events of `events`.
+    pub fn new(events: S) -> Self {
+        TypedEvents {
+            events,
+            skip_undecodable: false,
+            events_type: PhantomData,
+        }
+    }
+
     /// Skips events that do not decode instead of yielding them as errors.
     pub fn skip_undecodable(mut self) -> Self {
         self.skip_undecodable = true;
         self
     }
 
-    /// The last event id seen, as a reconnect would send it.
-    pub fn last_event_id(&self) -> &str {
-        self.events.last_event_id()
+    /// The stream of raw events underneath.
+    pub fn get_ref(&self) -> &S {
+        &self.events
     }
 }
 
-impl<S, B, Err, E> Stream for TypedEventStream<S, E>
+impl<S, E> std::fmt::Debug for TypedEvents<S, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedEvents")
+            .field("skip_undecodable", &self.skip_undecodable)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, Err, E> Stream for TypedEvents<S, E>
 where
-    S: Stream<Item = Result<B, Err>> + Unpin,
-    B: AsRef<[u8]>,
-    Err: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S: Stream<Item = Result<Event, Err>> + Unpin,
+    Err: From<DecodeError>,
     E: DecodeEventsOwned,
 {
-    type Item = Result<TypedEvent<E>, StreamError>;
+    type Item = Result<TypedEvent<E>, Err>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -242,7 +261,7 @@ where
                 Err(e) if this.skip_undecodable => {
                     tracing::debug!(error = %e, "skipped an event that does not decode");
                 }
-                Err(e) => return Poll::Ready(Some(Err(StreamError::Decode(e)))),
+                Err(e) => return Poll::Ready(Some(Err(e.into()))),
             }
         }
     }
