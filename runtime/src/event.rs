@@ -136,7 +136,11 @@ impl std::error::Error for DecodeError {
 /// assert!(Room::decode(Some("Left"), "{}").is_err());
 /// ```
 pub trait DecodeEvents<'de>: Sized {
-    /// Builds the event named `name` (`None` for the default event) from its `data`.
+    /// Builds the event named `name` from its `data`.
+    ///
+    /// `None` is the default event (sent without `event:`). Clients report that event as
+    /// `message`, so `Some("message")` decodes to the default variant too, unless a variant is
+    /// itself named `message`.
     fn decode(name: Option<&str>, data: &'de str) -> Result<Self, DecodeError>;
 }
 

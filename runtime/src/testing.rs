@@ -117,6 +117,16 @@ impl std::fmt::Display for TestError {
 
 impl std::error::Error for TestError {}
 
+impl TestError {
+    /// The same error, counting the events received before it.
+    fn after(self, received: usize) -> Self {
+        match self {
+            TestError::Timeout { .. } => TestError::Timeout { received },
+            other => other,
+        }
+    }
+}
+
 impl TestStream {
     fn new(response: Response<Body>, timeout: Duration) -> Self {
         let (head, body) = response.into_parts();
@@ -139,9 +149,8 @@ impl TestStream {
 
     /// The next raw event; `Ok(None)` at the end of the stream.
     pub async fn next_raw(&mut self) -> Result<Option<Event>, TestError> {
-        let received = 0;
         match tokio::time::timeout(self.timeout, self.events.next()).await {
-            Err(_) => Err(TestError::Timeout { received }),
+            Err(_) => Err(TestError::Timeout { received: 0 }),
             Ok(None) => Ok(None),
             Ok(Some(event)) => event.map(Some).map_err(TestError::Stream),
         }
@@ -161,19 +170,13 @@ impl TestStream {
     pub async fn take<E: DecodeEventsOwned>(&mut self, n: usize) -> Result<Vec<E>, TestError> {
         let mut events = Vec::with_capacity(n);
         while events.len() < n {
-            match self.next::<E>().await {
-                Ok(Some(typed)) => events.push(typed.event),
-                Ok(None) => {
+            match self.next::<E>().await.map_err(|e| e.after(events.len()))? {
+                Some(typed) => events.push(typed.event),
+                None => {
                     return Err(TestError::Ended {
                         received: events.len(),
                     })
                 }
-                Err(TestError::Timeout { .. }) => {
-                    return Err(TestError::Timeout {
-                        received: events.len(),
-                    })
-                }
-                Err(e) => return Err(e),
             }
         }
         Ok(events)

@@ -52,16 +52,7 @@ pub async fn request(addr: SocketAddr, request: http::Request<String>) -> OpenSt
     let connection = tokio::spawn(async move {
         let _ = connection.await;
     });
-    let response = tokio::time::timeout(PATIENCE, sender.send_request(request))
-        .await
-        .expect("no response head in time")
-        .unwrap();
-    let (head, body) = response.into_parts();
-    OpenStream {
-        head,
-        body,
-        _connection: connection,
-    }
+    open(sender.send_request(request), connection).await
 }
 
 /// Sends one request over a fresh HTTP/2 connection (cleartext, prior knowledge).
@@ -76,7 +67,15 @@ pub async fn request_h2(addr: SocketAddr, request: http::Request<String>) -> Ope
     let connection = tokio::spawn(async move {
         let _ = connection.await;
     });
-    let response = tokio::time::timeout(PATIENCE, sender.send_request(request))
+    open(sender.send_request(request), connection).await
+}
+
+/// Waits for the response head of a request sent on `connection`.
+async fn open(
+    response: impl std::future::Future<Output = hyper::Result<http::Response<Incoming>>>,
+    connection: tokio::task::JoinHandle<()>,
+) -> OpenStream {
+    let response = tokio::time::timeout(PATIENCE, response)
         .await
         .expect("no response head in time")
         .unwrap();
