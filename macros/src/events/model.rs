@@ -83,8 +83,6 @@ pub(crate) fn check(
     let mut variants = Vec::new();
     let mut names: HashMap<String, Ident> = HashMap::new();
     let mut default: Option<Ident> = None;
-    // Where a variant is named `message`: clients deliver it where the default event goes.
-    let mut named_message: Option<proc_macro2::Span> = None;
     for variant in &item.variants {
         let attrs = attr::variant(&variant.attrs, errors);
         let ident = variant.ident.clone();
@@ -178,9 +176,6 @@ pub(crate) fn check(
                 }
             };
             check_name(&name, span, errors);
-            if name == "message" {
-                named_message = Some(span);
-            }
             if let Some(first) = names.get(&name) {
                 errors.at(
                     span,
@@ -207,17 +202,6 @@ pub(crate) fn check(
                 .collect(),
             ident,
         });
-    }
-
-    if let (Some(span), Some(default)) = (named_message, &default) {
-        errors.at(
-            span,
-            format!(
-                "browsers report the default event as `message`, so an event named \"message\" \
-                 would be indistinguishable from `{default}`, the `#[sse(default)]` variant; \
-                 rename this one"
-            ),
-        );
     }
 
     if !errors.is_empty() {
