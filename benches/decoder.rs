@@ -13,36 +13,21 @@ use std::time::{Duration, Instant};
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use tidings::client::Decoder;
+use tidings_test_support::Rng;
 
 const TARGET_BYTES: usize = 50 * 1000 * 1000;
 const CHUNK: usize = 16 * 1024;
 const ROUNDS: usize = 7;
-
-/// xorshift64*: deterministic input without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn json_line(rng: &mut Rng, seq: u64, out: &mut String) {
     use std::fmt::Write;
     let words = [
         "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
     ];
-    let text_len = 40 + rng.below(100) as usize;
+    let text_len = 40 + rng.below(100);
     let mut text = String::new();
     while text.len() < text_len {
-        text.push_str(words[rng.below(words.len() as u64) as usize]);
+        text.push_str(rng.pick(&words));
         text.push(' ');
     }
     write!(

@@ -27,32 +27,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use tidings::client::Decoder;
+use tidings_test_support::{js_dependency, Rng};
 
 const STREAMS: usize = 1500;
-
-/// A tiny deterministic PRNG (xorshift64*), so the test needs no extra dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, in_n: usize) -> bool {
-        self.below(in_n) == 0
-    }
-
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
-    }
-}
 
 /// Field values: ASCII, spaces, colons, NUL, multi-byte characters and invalid UTF-8.
 const VALUES: &[&[u8]] = &[
@@ -236,18 +213,11 @@ fn decode(chunks: &[Vec<u8>]) -> Outcome {
     (events, retry)
 }
 
-fn skip_or_fail(why: &str) {
-    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
-        panic!("{why}; CI must run `npm ci --prefix tests/js` before the tests");
-    }
-    eprintln!("note: decoder_differential skipped: {why} (run `npm ci --prefix tests/js`)");
-}
-
 #[test]
 fn decoder_matches_eventsource_parser() {
     let js = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js");
-    if !js.join("node_modules/eventsource-parser").is_dir() {
-        return skip_or_fail("tests/js/node_modules/eventsource-parser is missing");
+    if !js_dependency("eventsource-parser") {
+        return;
     }
 
     let mut rng = Rng(0x7469_6469_6e67_7321);
@@ -271,10 +241,7 @@ fn decoder_matches_eventsource_parser() {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(error) => return skip_or_fail(&format!("cannot run node: {error}")),
-    };
+    let mut child = child.expect("node runs: its packages are installed");
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().unwrap();

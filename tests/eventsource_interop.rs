@@ -8,7 +8,7 @@ mod chat;
 
 use serde::Deserialize;
 use std::path::Path;
-use tidings_test_support::serve;
+use tidings_test_support::{js_dependency, serve};
 
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -24,21 +24,6 @@ fn received(r#type: &str, data: &str, last_event_id: &str) -> Received {
         data: data.into(),
         last_event_id: last_event_id.into(),
     }
-}
-
-/// The JS dependencies are installed by the test command (`.ci/run`); without them this test
-/// fails under CI and is skipped, loudly, elsewhere.
-fn js_dependency(package: &str) -> bool {
-    let installed = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/js/node_modules")
-        .join(package)
-        .exists();
-    if !installed {
-        let message = format!("npm package `{package}` missing: run `npm ci --prefix tests/js`");
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-        eprintln!("SKIPPED: {message}");
-    }
-    installed
 }
 
 #[tokio::test]

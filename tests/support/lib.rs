@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests and benchmarks: a router served on a real loopback
-//! socket, and a raw HTTP/1.1 client that reads a stream chunk by chunk.
+//! socket, a raw HTTP client that reads a stream chunk by chunk, a deterministic random number
+//! generator, and the check for the npm packages some tests run.
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -136,4 +137,48 @@ impl OpenStream {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.head.headers.get(name).map(|v| v.to_str().unwrap())
     }
+}
+
+/// A tiny deterministic PRNG (xorshift64*): reproducible inputs without a dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// True once in `in_n` times.
+    pub fn chance(&mut self, in_n: usize) -> bool {
+        self.below(in_n) == 0
+    }
+
+    /// One of `items`.
+    pub fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
+        items[self.below(items.len())]
+    }
+}
+
+/// Whether npm package `package` is installed under `tests/js` (by `.ci/run`). When it is not,
+/// the calling test must return: under `CI=true` this fails the test instead, since CI must run
+/// every test.
+pub fn js_dependency(package: &str) -> bool {
+    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/js/node_modules")
+        .join(package)
+        .is_dir();
+    if !installed {
+        let message = format!("npm package `{package}` missing: run `npm ci --prefix tests/js`");
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+        eprintln!("SKIPPED: {message}");
+    }
+    installed
 }
