@@ -2,14 +2,17 @@
 //! tidings servers on loopback sockets: resumption after a server restart, `retry`,
 //! `Last-Event-ID`, final and transient statuses, request replay, read timeout and restart.
 
+use axum::extract::FromRequestParts;
 use axum::routing::get;
 use axum::Router;
 use futures::StreamExt;
+use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tidings::client::{ClientError, EventSource, RawEvents, TypedEvent, TypedEvents};
+use tidings::extract::LastEventIdRejection;
 use tidings::{sse_events, sse_handler, LastEventId, Message, SendError, Sender, SseApi};
 use tidings_test_support::PATIENCE;
 
@@ -46,17 +49,22 @@ impl Ctx {
     }
 
     /// Records a request; returns its index.
-    fn record(&self, last: &LastEventId, headers: &HeaderMap, body: &str) -> u32 {
+    fn record(&self, last: &LastEventId, headers: &HeaderMap) -> u32 {
         let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
         let mut seen = self.seen.lock().unwrap();
         seen.push(Seen {
             last_event_id: last.as_deref().map(str::to_owned),
             token: header("x-token"),
             content_type: header("content-type"),
-            body: body.to_owned(),
+            body: String::new(),
             at: Instant::now(),
         });
         seen.len() as u32 - 1
+    }
+
+    /// Adds the body of request `n`, once a handler has extracted it.
+    fn record_body(&self, n: u32, body: String) {
+        self.seen.lock().unwrap()[n as usize].body = body;
     }
 
     fn seen(&self) -> Vec<Seen> {
@@ -79,18 +87,33 @@ impl Ctx {
     }
 }
 
+/// A request, recorded in [`Ctx`] as it is extracted.
+struct Visit {
+    /// Its index among the requests seen.
+    n: u32,
+    last_event_id: Option<String>,
+    ctx: Ctx,
+}
+
+impl FromRequestParts<Ctx> for Visit {
+    type Rejection = LastEventIdRejection;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, Self::Rejection> {
+        let last = LastEventId::from_request_parts(parts, ctx).await?;
+        Ok(Visit {
+            n: ctx.record(&last, &parts.headers),
+            last_event_id: last.0,
+            ctx: ctx.clone(),
+        })
+    }
+}
+
 const TOTAL: u32 = 20;
 
 /// Numbered events with ids, resuming after `Last-Event-ID`.
 #[sse_handler(get, "/numbers")]
-async fn numbers(
-    axum::extract::State(ctx): axum::extract::State<Ctx>,
-    last: LastEventId,
-    headers: HeaderMap,
-    tx: Sender<Num>,
-) -> Result<(), SendError> {
-    ctx.record(&last, &headers, "");
-    let after: u32 = last.as_deref().map_or(0, |id| id.parse().unwrap());
+async fn numbers(visit: Visit, tx: Sender<Num>) -> Result<(), SendError> {
+    let after: u32 = visit.last_event_id.map_or(0, |id| id.parse().unwrap());
     for n in after + 1..=TOTAL {
         tx.send(Message::new(Num::Number(n)).id(n.to_string()))
             .await?;
@@ -103,14 +126,9 @@ async fn numbers(
 /// Answers the first requests with the statuses of the script, then sends `Number(index)`
 /// with id `index` and stays open.
 #[sse_handler(get, "/scripted")]
-async fn scripted(
-    axum::extract::State(ctx): axum::extract::State<Ctx>,
-    last: LastEventId,
-    headers: HeaderMap,
-    tx: Sender<Num>,
-) -> Result<(), StatusCode> {
-    let n = ctx.record(&last, &headers, "");
-    if let Some(&code) = ctx.script.get(n as usize) {
+async fn scripted(visit: Visit, tx: Sender<Num>) -> Result<(), StatusCode> {
+    let n = visit.n;
+    if let Some(&code) = visit.ctx.script.get(n as usize) {
         return Err(StatusCode::from_u16(code).unwrap());
     }
     let _ = tx
@@ -122,13 +140,7 @@ async fn scripted(
 
 /// First connection: one event with `retry: 200ms`, then the body ends.
 #[sse_handler(get, "/retry")]
-async fn retry(
-    axum::extract::State(ctx): axum::extract::State<Ctx>,
-    last: LastEventId,
-    headers: HeaderMap,
-    tx: Sender<Num>,
-) -> Result<(), SendError> {
-    let n = ctx.record(&last, &headers, "");
+async fn retry(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), SendError> {
     let message = Message::new(Num::Number(n)).id(n.to_string());
     if n == 0 {
         return tx.send(message.retry(Duration::from_millis(200))).await;
@@ -140,13 +152,8 @@ async fn retry(
 
 /// An event with an id, then events without one, over several connections.
 #[sse_handler(get, "/sparse")]
-async fn sparse(
-    axum::extract::State(ctx): axum::extract::State<Ctx>,
-    last: LastEventId,
-    headers: HeaderMap,
-    tx: Sender<Num>,
-) -> Result<(), SendError> {
-    match ctx.record(&last, &headers, "") {
+async fn sparse(visit: Visit, tx: Sender<Num>) -> Result<(), SendError> {
+    match visit.n {
         0 => {
             tx.send(Message::new(Num::Number(1)).id("1")).await?;
             tx.send(Num::Tick).await
@@ -162,26 +169,18 @@ async fn sparse(
 /// Records the body and headers, sends one event, ends.
 #[sse_handler(post, "/post")]
 async fn post_echo(
-    axum::extract::State(ctx): axum::extract::State<Ctx>,
-    last: LastEventId,
-    headers: HeaderMap,
+    Visit { n, ctx, .. }: Visit,
     tx: Sender<Num>,
     body: String,
 ) -> Result<(), SendError> {
-    let n = ctx.record(&last, &headers, &body);
+    ctx.record_body(n, body);
     tx.send(Message::new(Num::Number(n)).id(n.to_string()))
         .await
 }
 
 /// One event, then silence: no keep-alive either.
 #[sse_handler(get, "/silent", keep_alive = "off")]
-async fn silent(
-    axum::extract::State(ctx): axum::extract::State<Ctx>,
-    last: LastEventId,
-    headers: HeaderMap,
-    tx: Sender<Num>,
-) -> Result<(), SendError> {
-    let n = ctx.record(&last, &headers, "");
+async fn silent(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), SendError> {
     tx.send(Message::new(Num::Number(n)).id(n.to_string()))
         .await?;
     tx.closed().await;
@@ -190,12 +189,8 @@ async fn silent(
 
 /// Streams written by hand: an id in a block without data (which dispatches nothing), then a
 /// stream starting with a byte order mark.
-async fn handwritten(
-    axum::extract::State(ctx): axum::extract::State<Ctx>,
-    last: LastEventId,
-    headers: HeaderMap,
-) -> impl axum::response::IntoResponse {
-    let body = match ctx.record(&last, &headers, "") {
+async fn handwritten(Visit { n, .. }: Visit) -> impl axum::response::IntoResponse {
+    let body = match n {
         0 => "id: 7\n\n",
         1 => "\u{FEFF}data: after the bom\n\n",
         _ => ": nothing more\n\n",
