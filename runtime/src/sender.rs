@@ -120,7 +120,7 @@ impl<E> Sender<E> {
         self.frames.is_closed()
     }
 
-    async fn send_frame(&self, frame: Bytes) -> Result<(), SendError> {
+    pub(crate) async fn send_frame(&self, frame: Bytes) -> Result<(), SendError> {
         self.frames
             .send(frame)
             .await
@@ -138,8 +138,10 @@ impl<E: SseEvents> Sender<E> {
         self.send_frame(frame).await
     }
 
-    /// Sends every item of `events` in order; returns when the stream ends, or with
-    /// [`SendError::Disconnected`] when the client leaves first.
+    /// Sends everything `source` yields, in order: a [`Stream`] of events or [`Message`]s, or a
+    /// hub [`Subscription`](crate::hub::Subscription), whose events go out as the bytes the hub
+    /// encoded once. Returns when the source ends, or with [`SendError::Disconnected`] when the
+    /// client leaves first.
     ///
     /// ```
     /// # use tidings::{sse_events, sse_handler, Sender, SendError};
@@ -149,22 +151,8 @@ impl<E: SseEvents> Sender<E> {
     ///     tx.forward(futures::stream::iter((0..10).map(Count::Number))).await
     /// }
     /// ```
-    pub async fn forward<M, S>(&self, events: S) -> Result<(), SendError>
-    where
-        S: Stream<Item = M>,
-        M: IntoMessage<E>,
-    {
-        let mut events = std::pin::pin!(events);
-        loop {
-            tokio::select! {
-                biased;
-                () = self.closed() => return Err(SendError::Disconnected),
-                next = events.next() => match next {
-                    Some(message) => self.send(message).await?,
-                    None => return Ok(()),
-                },
-            }
-        }
+    pub async fn forward(&self, source: impl Forward<E>) -> Result<(), SendError> {
+        source.forward_to(self).await
     }
 
     /// Calls `produce` every `period` and sends what it yields: a polling endpoint.
@@ -209,6 +197,45 @@ impl<E: SseEvents> Sender<E> {
                 Ok(()) => {}
                 Err(SendError::Disconnected) => return Ok(()),
                 Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// What [`Sender::forward`] accepts: a [`Stream`] of `E` or [`Message<E>`] items, or a
+/// [`hub::Subscription<E>`](crate::hub::Subscription). Implemented by tidings only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be forwarded to a `Sender<{E}>`",
+    note = "forward a `Stream` of `{E}` or `tidings::Message<{E}>` items, or a `tidings::hub::Subscription<{E}>`"
+)]
+pub trait Forward<E>: sealed::Sealed<E> {
+    /// Sends everything `self` yields into `tx`.
+    #[doc(hidden)]
+    fn forward_to(self, tx: &Sender<E>) -> impl Future<Output = Result<(), SendError>>;
+}
+
+mod sealed {
+    pub trait Sealed<E> {}
+    impl<E, S: futures::Stream> Sealed<E> for S where S::Item: crate::IntoMessage<E> {}
+    impl<E, F> Sealed<E> for crate::hub::Subscription<F> {}
+}
+
+impl<E, S> Forward<E> for S
+where
+    E: SseEvents,
+    S: Stream,
+    S::Item: IntoMessage<E>,
+{
+    async fn forward_to(self, tx: &Sender<E>) -> Result<(), SendError> {
+        let mut events = std::pin::pin!(self);
+        loop {
+            tokio::select! {
+                biased;
+                () = tx.closed() => return Err(SendError::Disconnected),
+                next = events.next() => match next {
+                    Some(message) => tx.send(message).await?,
+                    None => return Ok(()),
+                },
             }
         }
     }

@@ -1,0 +1,391 @@
+//! Fan-out, replay and scale-out: a [`Hub`] publishes each event to every subscriber of a
+//! topic, encoded once, and replays what a reconnecting client missed.
+//!
+//! ```
+//! use axum::extract::{Path, State};
+//! use tidings::hub::{Hub, HubError, Resume};
+//! use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
+//!
+//! #[sse_events(rename_all = "snake_case")]
+//! #[derive(Debug, PartialEq)]
+//! pub enum RoomEvent {
+//!     /// A message was posted.
+//!     Posted(String),
+//!     /// What you missed is gone: reload the room.
+//!     Reset,
+//! }
+//!
+//! /// Live events of one room; a reconnecting client gets exactly what it missed.
+//! #[sse_handler(get, "/rooms/{room}/events")]
+//! async fn room_events(
+//!     Path(room): Path<String>,
+//!     State(hub): State<Hub<RoomEvent>>,
+//!     last: LastEventId,
+//!     tx: Sender<RoomEvent>,
+//! ) -> Result<(), HubError> {
+//!     let subscription = hub.subscribe(&room, &last).await?;
+//!     if subscription.resume() == Resume::TooOld {
+//!         tx.send(RoomEvent::Reset).await?;    // never a silent gap
+//!     }
+//!     tx.forward(subscription).await?;         // the hub's bytes, not re-encoded per client
+//!     Ok(())
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let hub: Hub<RoomEvent> = Hub::builder().replay(1_000).subscriber_queue(256).build();
+//! let app: axum::Router = SseApi::new("Rooms", "1.0.0")
+//!     .handler(room_events)
+//!     .into_router()
+//!     .with_state(hub.clone());
+//!
+//! let first = hub.publish("lobby", RoomEvent::Posted("hello".into())).await?;
+//! hub.publish("lobby", RoomEvent::Posted("again".into())).await?;
+//!
+//! // A client that saw the first event reconnects and gets the second one.
+//! let client = tidings::testing::TestClient::new(app);
+//! let request = axum::http::Request::get("/rooms/lobby/events")
+//!     .header("last-event-id", first.as_str())
+//!     .body(axum::body::Body::empty())?;
+//! let missed = client.request(request).await.take::<RoomEvent>(1).await?;
+//! assert_eq!(missed, [RoomEvent::Posted("again".into())]);
+//! # Ok::<_, Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! What holds:
+//! - **Encode once.** [`Hub::publish`] serializes an event once; every subscriber's stream
+//!   carries the same reference-counted bytes.
+//! - **Ids.** Each event gets an id, increasing per topic, which clients treat as opaque. The
+//!   in-process hub's ids begin with a random epoch per topic, so an id from before a restart,
+//!   from an evicted topic or from another topic is recognised as foreign.
+//! - **Replay without gap or duplicate.** [`Hub::subscribe`] with the client's
+//!   [`LastEventId`] yields every event after it still in the replay window, then live events,
+//!   with nothing lost or repeated in between, even while publishing continues. No id: live
+//!   only. An id older than the window, unknown or malformed: [`Resume::TooOld`], then live.
+//! - **Slow consumers.** A subscriber is a position in its topic's log, so fan-out copies
+//!   nothing per subscriber. One that falls further behind than its queue (events and bytes)
+//!   is dropped and counted in [`HubStats::dropped_subscribers`]; its stream ends, and its client
+//!   reconnects and resumes through replay. One stuck client grows no memory and slows nobody.
+//! - **Topics.** Any number per hub; a topic without subscribers costs its replay window only,
+//!   and is evicted after [`HubBuilder::evict_idle_after`] without subscribers or events.
+
+mod id;
+mod subscription;
+mod topic;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::event::SseEvents;
+use crate::extract::LastEventId;
+use crate::message::Message;
+use crate::sender::{self, SendError};
+use crate::wire::{EncodeError, EventId};
+
+use id::Key;
+pub use subscription::{Resume, SameEvents, Subscription};
+use topic::{Joined, Limits, Retention, Topics, Unused};
+
+/// Publishes events to topics and streams them to subscribers; cheap to clone (one shared hub).
+///
+/// Built with [`Hub::builder`]. See the [module documentation](self) for what it guarantees.
+pub struct Hub<E> {
+    inner: Arc<Inner>,
+    events: PhantomData<fn(E)>,
+}
+
+struct Inner {
+    topics: Arc<Topics>,
+}
+
+impl<E> Clone for Hub<E> {
+    fn clone(&self) -> Self {
+        Hub {
+            inner: self.inner.clone(),
+            events: PhantomData,
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for Hub<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").field("stats", &self.stats()).finish()
+    }
+}
+
+impl<E: SseEvents> Default for Hub<E> {
+    /// An in-process hub with the default settings of [`HubBuilder`].
+    fn default() -> Self {
+        Hub::builder().build()
+    }
+}
+
+impl<E> Hub<E> {
+    /// Settings for a new hub.
+    pub fn builder() -> HubBuilder<E> {
+        HubBuilder {
+            retention: Retention {
+                replay: Limits {
+                    events: HubBuilder::<E>::DEFAULT_REPLAY,
+                    bytes: HubBuilder::<E>::DEFAULT_REPLAY_BYTES,
+                },
+                queue: Limits {
+                    events: HubBuilder::<E>::DEFAULT_QUEUE,
+                    bytes: HubBuilder::<E>::DEFAULT_QUEUE_BYTES,
+                },
+            },
+            idle: HubBuilder::<E>::DEFAULT_EVICT_IDLE_AFTER,
+            events: PhantomData,
+        }
+    }
+
+    /// What the hub holds right now, and how many slow subscribers it has dropped.
+    pub fn stats(&self) -> HubStats {
+        self.inner.topics.stats()
+    }
+}
+
+impl<E: SseEvents> Hub<E> {
+    /// Publishes `event` to every subscriber of `topic` and to its replay window; returns the
+    /// id the event got. The event is serialized once, here, whatever the number of subscribers.
+    ///
+    /// Fails only if the payload cannot be serialized ([`HubError::Encode`]), or, on Redis, if
+    /// Redis cannot be reached ([`HubError::Unavailable`]); then nothing was published.
+    pub async fn publish(&self, topic: &str, event: E) -> Result<EventId, HubError> {
+        let body = sender::encode(&Message::new(event)).map_err(|e| match e {
+            SendError::Encode(e) => HubError::Encode(e),
+            other => HubError::Stream(other),
+        })?;
+        let key = loop {
+            let log = self.inner.topics.get_or_create(topic, new_epoch);
+            match log.append_next(&body) {
+                Ok(key) => break key,
+                // Evicted between the lookup and the append: look it up (create it) again.
+                Err(topic::Closed) => continue,
+            }
+        };
+        Ok(EventId::new(key.to_string()).expect("hub ids are digits and a dash"))
+    }
+
+    /// Subscribes to `topic`, resuming after the client's `Last-Event-ID`.
+    ///
+    /// The subscription yields every event after `last` still in the replay window, then live
+    /// events, with no gap and no duplicate in between. [`Subscription::resume`] says whether
+    /// the client resumed ([`Resume::Resumed`]), sent no id ([`Resume::Fresh`]), or sent one
+    /// that cannot be caught up ([`Resume::TooOld`]: too old, unknown or malformed; live events
+    /// follow). The in-process hub never fails here; the Redis hub fails with
+    /// [`HubError::Unavailable`] when Redis cannot be reached.
+    pub async fn subscribe(
+        &self,
+        topic: &str,
+        last: &LastEventId,
+    ) -> Result<Subscription<E>, HubError> {
+        let last_key = last.as_deref().map(Key::parse);
+        let membership = self.inner.topics.join(topic, last_key.flatten(), new_epoch);
+        let resume = match (&last_key, &membership.joined) {
+            (None, _) => Resume::Fresh,
+            (Some(_), Joined::Resumed) => Resume::Resumed,
+            // Malformed, unknown, or older than the window (this log is all there is).
+            (Some(_), Joined::Fresh | Joined::Unknown | Joined::Before { .. }) => Resume::TooOld,
+        };
+        Ok(Subscription {
+            topics: self.inner.topics.clone(),
+            membership,
+            replay: Default::default(),
+            resume,
+            events: PhantomData,
+        })
+    }
+}
+
+/// Where a new in-process topic's ids start: a random epoch, so that ids from before a restart
+/// or an eviction, or from another topic, are foreign to it. Positions count from 1, so
+/// `{epoch}-0` means "before the first event".
+fn new_epoch() -> Key {
+    use std::hash::{BuildHasher, Hasher};
+    // std's hasher keys are random per process and per `RandomState`; 48 bits keep ids short.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    Key {
+        high: (random >> 16).max(1),
+        low: 0,
+    }
+}
+
+/// Settings of a [`Hub`].
+///
+/// ```
+/// use std::time::Duration;
+/// use tidings::hub::Hub;
+/// # #[tidings::sse_events] enum ChatEvent { Posted(String) }
+///
+/// let hub: Hub<ChatEvent> = Hub::builder()
+///     .replay(1_000)                              // per topic, for clients that reconnect
+///     .replay_bytes(1 << 20)                      // ... and at most 1 MiB of them
+///     .subscriber_queue(256)                      // further behind than this: dropped
+///     .subscriber_queue_bytes(256 << 10)          // ... or than 256 KiB
+///     .evict_idle_after(Duration::from_secs(600)) // topics nobody used for 10 minutes
+///     .build();
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct HubBuilder<E> {
+    retention: Retention,
+    idle: Duration,
+    events: PhantomData<fn(E)>,
+}
+
+impl<E> std::fmt::Debug for HubBuilder<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubBuilder")
+            .field("retention", &self.retention)
+            .field("idle", &self.idle)
+            .finish()
+    }
+}
+
+impl<E> HubBuilder<E> {
+    /// Events kept per topic for replay, by default.
+    pub const DEFAULT_REPLAY: usize = 1_000;
+    /// Bytes kept per topic for replay, by default.
+    pub const DEFAULT_REPLAY_BYTES: usize = 4 << 20;
+    /// How many events a subscriber may fall behind, by default.
+    pub const DEFAULT_QUEUE: usize = 256;
+    /// How many bytes a subscriber may fall behind, by default.
+    pub const DEFAULT_QUEUE_BYTES: usize = 1 << 20;
+    /// How long a topic without subscribers or events is kept, by default.
+    pub const DEFAULT_EVICT_IDLE_AFTER: Duration = Duration::from_secs(600);
+
+    /// How many events each topic keeps for clients that reconnect (default 1,000). `0` keeps
+    /// none: every resuming client gets [`Resume::TooOld`].
+    pub fn replay(mut self, events: usize) -> Self {
+        self.retention.replay.events = events;
+        self
+    }
+
+    /// How many bytes of encoded events each topic keeps for replay (default 4 MiB).
+    pub fn replay_bytes(mut self, bytes: usize) -> Self {
+        self.retention.replay.bytes = bytes;
+        self
+    }
+
+    /// How many events a subscriber may fall behind the newest before it is dropped (default
+    /// 256). Events replayed when it joined do not count.
+    pub fn subscriber_queue(mut self, events: usize) -> Self {
+        self.retention.queue.events = events.max(1);
+        self
+    }
+
+    /// How many bytes of events a subscriber may fall behind before it is dropped (default 1
+    /// MiB). One event is always allowed, however large.
+    pub fn subscriber_queue_bytes(mut self, bytes: usize) -> Self {
+        self.retention.queue.bytes = bytes;
+        self
+    }
+
+    /// How long a topic with no subscribers and no new events is kept before it is evicted
+    /// with its replay window (default 10 minutes). A client resuming on an evicted topic gets
+    /// [`Resume::TooOld`].
+    pub fn evict_idle_after(mut self, idle: Duration) -> Self {
+        self.idle = idle;
+        self
+    }
+
+    /// An in-process hub.
+    pub fn build(self) -> Hub<E> {
+        Hub {
+            inner: Arc::new(Inner {
+                topics: Topics::new(self.retention, Unused::EvictAfter(self.idle)),
+            }),
+            events: PhantomData,
+        }
+    }
+}
+
+/// What a [`Hub`] holds, from [`Hub::stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HubStats {
+    /// Topics held (with subscribers, or with a replay window not yet evicted).
+    pub topics: usize,
+    /// Subscriptions open.
+    pub subscribers: usize,
+    /// Events held in logs, across topics.
+    pub retained_events: usize,
+    /// Bytes of encoded events held in logs, across topics.
+    pub retained_bytes: usize,
+    /// Subscribers dropped, ever, for falling further behind than their queue allows.
+    pub dropped_subscribers: u64,
+}
+
+/// Why a hub operation failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HubError {
+    /// The event's payload failed to serialize; nothing was published.
+    Encode(EncodeError),
+    /// Sending to the stream failed (a handler's `tx.send(..).await?`).
+    Stream(SendError),
+    /// The hub's backend (Redis) cannot be reached; nothing was published or subscribed.
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl std::fmt::Display for HubError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HubError::Encode(e) => e.fmt(f),
+            HubError::Stream(e) => e.fmt(f),
+            HubError::Unavailable(e) => write!(f, "the hub's backend is unavailable: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for HubError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HubError::Encode(e) => Some(e),
+            HubError::Stream(e) => Some(e),
+            HubError::Unavailable(e) => Some(&**e),
+        }
+    }
+}
+
+impl From<SendError> for HubError {
+    fn from(e: SendError) -> Self {
+        HubError::Stream(e)
+    }
+}
+
+/// Seconds a client is asked to wait before retrying when the backend is unavailable.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// Before the first event, a handler's `HubError` becomes `503 Service Unavailable` (with
+/// `Retry-After`) when the backend is unreachable, `500` otherwise; the body says why.
+impl axum::response::IntoResponse for HubError {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            HubError::Unavailable(_) => (
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                [(http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+                self.to_string(),
+            )
+                .into_response(),
+            HubError::Stream(e) => e.into_response(),
+            HubError::Encode(_) => {
+                (http::StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+            }
+        }
+    }
+}
+
+/// The API document lists the `503` and `500` a `HubError` can become.
+impl crate::openapi::DocumentedError for HubError {
+    fn responses(doc: &mut crate::openapi::OperationDoc) {
+        doc.text_response(
+            "503",
+            "The hub's backend (Redis) is unreachable; retry after `Retry-After` seconds.",
+        );
+        doc.text_response("500", "The stream could not be started.");
+    }
+}

@@ -1,0 +1,521 @@
+//! A topic's log, and the registry of a hub's topics.
+//!
+//! One ring of encoded events per topic is at once its replay window and every subscriber's
+//! queue: a subscriber is only a position in it. Fan-out copies nothing per subscriber (each
+//! takes a reference-counted handle to the same bytes), and a subscriber costs the same however
+//! far behind it is. How far behind it may fall is bounded in events and in bytes; past that it
+//! is dropped, and the ring never keeps more than the larger of the replay window and one queue.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+use tokio::sync::futures::Notified;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::id::Key;
+
+/// A bound in events and in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    pub(crate) events: usize,
+    pub(crate) bytes: usize,
+}
+
+impl Limits {
+    fn max(self, other: Limits) -> Limits {
+        Limits {
+            events: self.events.max(other.events),
+            bytes: self.bytes.max(other.bytes),
+        }
+    }
+}
+
+/// What a topic keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Retention {
+    /// Kept for clients that reconnect, with or without subscribers.
+    pub(crate) replay: Limits,
+    /// How far a subscriber may fall behind the newest event before it is dropped.
+    pub(crate) queue: Limits,
+}
+
+/// One topic: its log and the subscribers waiting on it.
+pub(crate) struct Topic {
+    log: Mutex<Log>,
+    /// Woken on every append; subscribers wait on it when they have read everything.
+    appended: Notify,
+    retention: Retention,
+}
+
+struct Log {
+    entries: VecDeque<Entry>,
+    /// The position of `entries[0]`. Positions count from 1 and never repeat in a topic.
+    first: u64,
+    /// The id of the event just before `entries[0]` (the last one trimmed, or where the log
+    /// started): a subscriber resuming exactly there has missed nothing.
+    base_key: Key,
+    /// Bytes ever appended, up to `entries[0]`.
+    base_offset: u64,
+    retained_bytes: usize,
+    subscribers: usize,
+    last_active: Instant,
+    /// Set when the topic has left the registry: nothing more is appended, subscribers end.
+    closed: bool,
+}
+
+struct Entry {
+    key: Key,
+    frame: Bytes,
+    /// Bytes ever appended, up to and including this entry.
+    end_offset: u64,
+}
+
+/// Where a subscriber is in its topic's log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cursor {
+    /// The position of the last event it was given.
+    delivered: u64,
+    /// The newest position when it joined. Only events after it count against the subscriber's
+    /// queue, so a resuming subscriber may replay the whole window first.
+    joined: u64,
+}
+
+/// How a subscriber's `Last-Event-ID` relates to the log, decided when it joins.
+pub(crate) enum Joined {
+    /// No id: live events only.
+    Fresh,
+    /// The id is in the log (or just before it): nothing was missed.
+    Resumed,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    /// The id is older than anything the log holds; the events from just after it up to and
+    /// including `base` are not here (the Redis hub reads them from Redis).
+    Before { base: Key },
+    /// The id is within or after the log's range but is none of its events.
+    Unknown,
+}
+
+/// What a subscriber reads next.
+pub(crate) enum Next {
+    Frame(Bytes),
+    /// Nothing new yet.
+    Empty,
+    /// It fell further behind than its queue allows.
+    Behind,
+    /// The topic left the registry (its history was lost): the subscription ends.
+    Closed,
+}
+
+impl Log {
+    /// The position of the newest event (`first - 1` when the log is empty).
+    fn head(&self) -> u64 {
+        self.first + self.entries.len() as u64 - 1
+    }
+
+    /// Bytes ever appended up to and including position `pos`, if the log still knows it.
+    fn offset_through(&self, pos: u64) -> Option<u64> {
+        if pos + 1 == self.first {
+            return Some(self.base_offset);
+        }
+        let index = pos.checked_sub(self.first)?;
+        self.entries.get(index as usize).map(|e| e.end_offset)
+    }
+
+    fn head_offset(&self) -> u64 {
+        self.entries
+            .back()
+            .map_or(self.base_offset, |e| e.end_offset)
+    }
+
+    fn is_behind(&self, cursor: &Cursor, queue: Limits) -> bool {
+        if cursor.delivered + 1 < self.first {
+            return true; // its next event was already trimmed
+        }
+        let from = cursor.delivered.max(cursor.joined);
+        let lag_events = self.head().saturating_sub(from);
+        let lag_bytes = self
+            .offset_through(from)
+            .map_or(0, |offset| self.head_offset() - offset);
+        // One event is always allowed, however large, so a big event never drops everyone.
+        lag_events as usize > queue.events || (lag_bytes as usize > queue.bytes && lag_events > 1)
+    }
+
+    fn trim(&mut self, retention: &Retention) {
+        let (limits, keep) = if self.subscribers > 0 {
+            (retention.replay.max(retention.queue), 1)
+        } else {
+            (retention.replay, 0)
+        };
+        while self.entries.len() > limits.events
+            || (self.retained_bytes > limits.bytes && self.entries.len() > keep)
+        {
+            let Some(oldest) = self.entries.pop_front() else {
+                break;
+            };
+            self.first += 1;
+            self.base_key = oldest.key;
+            self.base_offset = oldest.end_offset;
+            self.retained_bytes -= oldest.frame.len();
+        }
+    }
+}
+
+impl Topic {
+    /// An empty topic whose history starts after `base`.
+    pub(crate) fn new(base: Key, retention: Retention) -> Topic {
+        Topic {
+            log: Mutex::new(Log {
+                entries: VecDeque::new(),
+                first: 1,
+                base_key: base,
+                base_offset: 0,
+                retained_bytes: 0,
+                subscribers: 0,
+                last_active: Instant::now(),
+                closed: false,
+            }),
+            appended: Notify::new(),
+            retention,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Log> {
+        // A panic while holding the lock cannot leave the log half-changed: every mutation
+        // completes before anything that could panic. Carry on with the data.
+        self.log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends one event with the next id of an in-process topic: its epoch and the event's
+    /// position. `body` is the encoded event without its `id:` line.
+    pub(crate) fn append_next(&self, body: &[u8]) -> Result<Key, Closed> {
+        self.append(body, |log| {
+            Some(Key {
+                high: log.base_key.high,
+                low: log.head() + 1,
+            })
+        })
+        .map(|key| key.expect("an in-process topic always takes the next id"))
+    }
+
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    /// Appends one event with the id `key` (a Redis stream entry id), unless the log already
+    /// holds an event at or after it: a catch-up read that overlaps never delivers twice.
+    /// Returns whether it was appended.
+    pub(crate) fn append_keyed(&self, key: Key, body: &[u8]) -> Result<bool, Closed> {
+        self.append(body, |log| {
+            let newest = log.entries.back().map_or(log.base_key, |e| e.key);
+            (key > newest).then_some(key)
+        })
+        .map(|key| key.is_some())
+    }
+
+    /// Appends `body` with the id `key_of` gives (none: nothing appended), writing the `id:`
+    /// line first, then wakes the subscribers.
+    fn append(
+        &self,
+        body: &[u8],
+        key_of: impl FnOnce(&Log) -> Option<Key>,
+    ) -> Result<Option<Key>, Closed> {
+        let mut log = self.lock();
+        if log.closed {
+            return Err(Closed);
+        }
+        let Some(key) = key_of(&log) else {
+            return Ok(None);
+        };
+        let mut frame = BytesMut::with_capacity(body.len() + 44);
+        frame.put_slice(b"id:");
+        frame.put_slice(key.to_string().as_bytes());
+        frame.put_u8(b'\n');
+        frame.put_slice(body);
+        let frame = frame.freeze();
+        let end_offset = log.head_offset() + frame.len() as u64;
+        log.retained_bytes += frame.len();
+        log.entries.push_back(Entry {
+            key,
+            frame,
+            end_offset,
+        });
+        log.last_active = Instant::now();
+        log.trim(&self.retention);
+        drop(log);
+        self.appended.notify_waiters();
+        Ok(Some(key))
+    }
+
+    /// Registers a subscriber resuming after `last` (or live only); see [`Joined`].
+    fn join(&self, last: Option<Key>) -> (Joined, Cursor) {
+        let mut log = self.lock();
+        log.subscribers += 1;
+        let head = log.head();
+        let at = |delivered| Cursor {
+            delivered,
+            joined: head,
+        };
+        let Some(last) = last else {
+            return (Joined::Fresh, at(head));
+        };
+        if last == log.base_key {
+            return (Joined::Resumed, at(log.first - 1));
+        }
+        if last < log.base_key {
+            return (Joined::Before { base: log.base_key }, at(log.first - 1));
+        }
+        match log.entries.binary_search_by(|e| e.key.cmp(&last)) {
+            Ok(index) => (Joined::Resumed, at(log.first + index as u64)),
+            Err(_) => (Joined::Unknown, at(head)),
+        }
+    }
+
+    /// The next event for the subscriber at `cursor`, moving it on.
+    pub(crate) fn read(&self, cursor: &mut Cursor) -> Next {
+        let log = self.lock();
+        if log.closed {
+            return Next::Closed;
+        }
+        if log.is_behind(cursor, self.retention.queue) {
+            return Next::Behind;
+        }
+        let next = cursor.delivered + 1;
+        match log.entries.get((next - log.first) as usize) {
+            Some(entry) => {
+                cursor.delivered = next;
+                Next::Frame(entry.frame.clone())
+            }
+            None => Next::Empty,
+        }
+    }
+
+    /// A future that resolves at the next append. Enable it before reading, so that an append
+    /// between the read and the wait is not missed.
+    pub(crate) fn appended(&self) -> Notified<'_> {
+        self.appended.notified()
+    }
+
+    /// Unregisters a subscriber; returns whether it had fallen too far behind.
+    fn leave(&self, cursor: &Cursor) -> bool {
+        let mut log = self.lock();
+        log.subscribers -= 1;
+        log.last_active = Instant::now();
+        let behind = !log.closed && log.is_behind(cursor, self.retention.queue);
+        if log.subscribers == 0 {
+            log.trim(&self.retention);
+        }
+        behind
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.appended.notify_waiters();
+    }
+}
+
+/// The topic was closed: look it up again.
+#[derive(Debug)]
+pub(crate) struct Closed;
+
+/// What becomes of a topic that nobody subscribes to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Unused {
+    /// Kept with its replay window until it has been idle (no subscriber, no event) this long.
+    EvictAfter(Duration),
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    /// Removed as soon as its last subscriber leaves (its history lives elsewhere).
+    Remove,
+}
+
+/// The topics of one hub, by name.
+pub(crate) struct Topics {
+    map: Mutex<HashMap<Arc<str>, Arc<Topic>>>,
+    retention: Retention,
+    unused: Unused,
+    /// Subscribers dropped for falling too far behind, ever.
+    dropped: AtomicU64,
+    sweeper_started: AtomicBool,
+}
+
+/// A subscriber's registration in a topic; leaving is explicit, through [`Topics::leave`].
+pub(crate) struct Membership {
+    pub(crate) topic: Arc<Topic>,
+    pub(crate) name: Arc<str>,
+    pub(crate) cursor: Cursor,
+    pub(crate) joined: Joined,
+}
+
+impl Topics {
+    pub(crate) fn new(retention: Retention, unused: Unused) -> Arc<Topics> {
+        Arc::new(Topics {
+            map: Mutex::new(HashMap::new()),
+            retention,
+            unused,
+            dropped: AtomicU64::new(0),
+            sweeper_started: AtomicBool::new(false),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<Topic>>> {
+        self.map
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The topic named `name`, created from `base()` (the id its history starts after) if new.
+    pub(crate) fn get_or_create(
+        self: &Arc<Self>,
+        name: &str,
+        base: impl FnOnce() -> Key,
+    ) -> Arc<Topic> {
+        let mut map = self.lock();
+        if let Some(topic) = map.get(name) {
+            return topic.clone();
+        }
+        let topic = Arc::new(Topic::new(base(), self.retention));
+        map.insert(name.into(), topic.clone());
+        drop(map);
+        self.start_sweeper();
+        topic
+    }
+
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    /// The topic named `name`, if it exists.
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<Topic>> {
+        self.lock().get(name).cloned()
+    }
+
+    /// Registers a subscriber of `name` resuming after `last`, creating the topic from `base()`
+    /// if needed. Under the registry's lock, so the topic cannot be evicted in between.
+    pub(crate) fn join(
+        self: &Arc<Self>,
+        name: &str,
+        last: Option<Key>,
+        base: impl FnOnce() -> Key,
+    ) -> Membership {
+        let mut map = self.lock();
+        let (name, topic) = match map.get_key_value(name) {
+            Some((name, topic)) => (name.clone(), topic.clone()),
+            None => {
+                let name: Arc<str> = name.into();
+                let topic = Arc::new(Topic::new(base(), self.retention));
+                map.insert(name.clone(), topic.clone());
+                (name, topic)
+            }
+        };
+        let (joined, cursor) = topic.join(last);
+        drop(map);
+        self.start_sweeper();
+        Membership {
+            topic,
+            name,
+            cursor,
+            joined,
+        }
+    }
+
+    /// Unregisters a subscriber, counting it if it had fallen too far behind.
+    pub(crate) fn leave(&self, membership: &Membership) {
+        let mut map = self.lock();
+        if membership.topic.leave(&membership.cursor) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(topic = %membership.name, "a hub subscriber fell too far behind and was dropped");
+        }
+        if matches!(self.unused, Unused::Remove) && membership.topic.lock().subscribers == 0 {
+            let current = map.get(&membership.name);
+            if current.is_some_and(|t| Arc::ptr_eq(t, &membership.topic)) {
+                map.remove(&membership.name);
+                membership.topic.close();
+            }
+        }
+    }
+
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    /// Closes and forgets a topic whose history was lost: its subscribers end, and the next
+    /// ones start over.
+    pub(crate) fn reset(&self, name: &str, topic: &Arc<Topic>) {
+        let mut map = self.lock();
+        if map.get(name).is_some_and(|t| Arc::ptr_eq(t, topic)) {
+            map.remove(name);
+        }
+        topic.close();
+    }
+
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    /// Topics with at least one subscriber, with the id of their newest event.
+    pub(crate) fn followed(&self) -> Vec<(Arc<str>, Arc<Topic>, Key)> {
+        self.lock()
+            .iter()
+            .filter_map(|(name, topic)| {
+                let log = topic.lock();
+                let newest = log.entries.back().map_or(log.base_key, |e| e.key);
+                (log.subscribers > 0).then(|| (name.clone(), topic.clone(), newest))
+            })
+            .collect()
+    }
+
+    /// Evicts the topics idle for `idle` or longer; returns how many.
+    fn sweep(&self, idle: Duration) -> usize {
+        let now = Instant::now();
+        let mut map = self.lock();
+        let before = map.len();
+        map.retain(|_, topic| {
+            let mut log = topic.lock();
+            let evict = log.subscribers == 0 && now.duration_since(log.last_active) >= idle;
+            log.closed |= evict;
+            !evict
+        });
+        before - map.len()
+    }
+
+    /// Starts the task that evicts idle topics, once, if this hub evicts them. It holds only a
+    /// weak reference, so it ends with the hub.
+    fn start_sweeper(self: &Arc<Self>) {
+        let Unused::EvictAfter(idle) = self.unused else {
+            return;
+        };
+        if self.sweeper_started.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.sweeper_started.store(false, Ordering::Relaxed);
+            return;
+        };
+        let topics: Weak<Topics> = Arc::downgrade(self);
+        let period = (idle / 4).max(Duration::from_millis(10));
+        runtime.spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(topics) = topics.upgrade() else {
+                    return;
+                };
+                let evicted = topics.sweep(idle);
+                if evicted > 0 {
+                    tracing::debug!(evicted, "hub evicted idle topics");
+                }
+            }
+        });
+    }
+
+    /// Counts for [`HubStats`](super::HubStats).
+    pub(crate) fn stats(&self) -> super::HubStats {
+        let map = self.lock();
+        let mut stats = super::HubStats {
+            topics: map.len(),
+            subscribers: 0,
+            retained_events: 0,
+            retained_bytes: 0,
+            dropped_subscribers: self.dropped.load(Ordering::Relaxed),
+        };
+        for topic in map.values() {
+            let log = topic.lock();
+            stats.subscribers += log.subscribers;
+            stats.retained_events += log.entries.len();
+            stats.retained_bytes += log.retained_bytes;
+        }
+        stats
+    }
+}

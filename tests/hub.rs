@@ -1,0 +1,511 @@
+//! The in-process hub: replay after `Last-Event-ID` without gap or duplicate, encode once,
+//! slow subscribers, topics and their eviction.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::Request;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tidings::hub::{Hub, HubError, Resume};
+use tidings::testing::{TestClient, TestStream};
+use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
+use tidings_test_support::Rng;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+struct Item {
+    publisher: u32,
+    n: u32,
+}
+
+#[sse_events(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
+enum Feed {
+    Item(Item),
+    /// What the client missed cannot be replayed.
+    Reset,
+    /// The test is over.
+    End,
+}
+
+#[sse_handler(get, "/topics/{topic}")]
+async fn feed(
+    Path(topic): Path<String>,
+    State(hub): State<Hub<Feed>>,
+    last: LastEventId,
+    tx: Sender<Feed>,
+) -> Result<(), HubError> {
+    let subscription = hub.subscribe(&topic, &last).await?;
+    if subscription.resume() == Resume::TooOld {
+        tx.send(Feed::Reset).await?;
+    }
+    tx.forward(subscription).await?;
+    Ok(())
+}
+
+fn client(hub: &Hub<Feed>) -> TestClient {
+    let router = SseApi::new("Feeds", "1")
+        .handler(feed)
+        .into_router()
+        .with_state(hub.clone());
+    TestClient::new(router)
+}
+
+async fn open(client: &TestClient, topic: &str, last: Option<&str>) -> TestStream {
+    let mut request = Request::get(format!("/topics/{topic}"));
+    if let Some(last) = last {
+        request = request.header("last-event-id", last);
+    }
+    client.request(request.body(Body::empty()).unwrap()).await
+}
+
+/// The next `n` events as `(id, event)`.
+async fn next_events(stream: &mut TestStream, n: usize) -> Vec<(String, Feed)> {
+    let mut events = Vec::new();
+    while events.len() < n {
+        let typed = stream
+            .next::<Feed>()
+            .await
+            .unwrap()
+            .expect("the stream ended early");
+        events.push((typed.id, typed.event));
+    }
+    events
+}
+
+fn item(n: u32) -> Feed {
+    Feed::Item(Item { publisher: 0, n })
+}
+
+#[tokio::test]
+async fn a_resuming_client_gets_exactly_what_it_missed_then_live_events() {
+    let hub: Hub<Feed> = Hub::builder().build();
+    let client = client(&hub);
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(hub.publish("t", item(n)).await.unwrap());
+    }
+    let mut stream = open(&client, "t", Some(ids[1].as_str())).await;
+    assert_eq!(stream.status(), 200);
+    let missed = next_events(&mut stream, 3).await;
+    let expected: Vec<_> = (2..5)
+        .map(|n| (ids[n].as_str().to_owned(), item(n as u32)))
+        .collect();
+    assert_eq!(missed, expected);
+
+    let live = hub.publish("t", item(5)).await.unwrap();
+    assert_eq!(
+        next_events(&mut stream, 1).await,
+        [(live.as_str().to_owned(), item(5))]
+    );
+}
+
+#[tokio::test]
+async fn ids_increase_per_topic_and_topics_are_separate() {
+    let hub: Hub<Feed> = Hub::builder().build();
+    let a1 = hub.publish("a", item(1)).await.unwrap();
+    let a2 = hub.publish("a", item(2)).await.unwrap();
+    let b1 = hub.publish("b", item(3)).await.unwrap();
+    let (epoch_a, seq_a1) = a1.as_str().split_once('-').unwrap();
+    let (epoch_a2, seq_a2) = a2.as_str().split_once('-').unwrap();
+    assert_eq!(epoch_a, epoch_a2);
+    assert_eq!((seq_a1, seq_a2), ("1", "2"));
+    assert_ne!(
+        b1.as_str().split_once('-').unwrap().0,
+        epoch_a,
+        "each topic has its own epoch"
+    );
+
+    let client = client(&hub);
+    let mut stream = open(&client, "b", None).await;
+    hub.publish("a", item(4)).await.unwrap();
+    let b2 = hub.publish("b", item(5)).await.unwrap();
+    assert_eq!(
+        next_events(&mut stream, 1).await,
+        [(b2.as_str().to_owned(), item(5))]
+    );
+}
+
+#[tokio::test]
+async fn without_an_id_a_subscriber_gets_live_events_only() {
+    let hub: Hub<Feed> = Hub::builder().build();
+    hub.publish("t", item(0)).await.unwrap();
+    let subscription = hub.subscribe("t", &LastEventId(None)).await.unwrap();
+    assert_eq!(subscription.resume(), Resume::Fresh);
+    assert_eq!(subscription.topic(), "t");
+    drop(subscription);
+
+    let client = client(&hub);
+    let mut stream = open(&client, "t", None).await;
+    let live = hub.publish("t", item(1)).await.unwrap();
+    assert_eq!(
+        next_events(&mut stream, 1).await,
+        [(live.as_str().to_owned(), item(1))]
+    );
+}
+
+#[tokio::test]
+async fn old_unknown_malformed_and_foreign_ids_are_too_old_then_live() {
+    let hub: Hub<Feed> = Hub::builder().replay(3).build();
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        ids.push(hub.publish("t", item(n)).await.unwrap());
+    }
+    let other_topic = hub.publish("other", item(0)).await.unwrap();
+    let restarted: Hub<Feed> = Hub::builder().build();
+    let from_another_instance = restarted.publish("t", item(0)).await.unwrap();
+    let (epoch, _) = ids[0].as_str().split_once('-').unwrap();
+    let future = format!("{epoch}-999");
+    let too_old = [
+        ids[5].as_str(), // fell out of the 3-event window
+        other_topic.as_str(),
+        from_another_instance.as_str(),
+        future.as_str(),
+        "garbage",
+        "",
+        "0-0",
+        "00-1",
+    ];
+    for last in too_old {
+        let subscription = hub
+            .subscribe("t", &LastEventId(Some(last.into())))
+            .await
+            .unwrap();
+        assert_eq!(subscription.resume(), Resume::TooOld, "{last:?}");
+    }
+    // The oldest id whose successors are all still held resumes.
+    let subscription = hub
+        .subscribe("t", &LastEventId(Some(ids[6].as_str().into())))
+        .await
+        .unwrap();
+    assert_eq!(subscription.resume(), Resume::Resumed);
+    drop(subscription);
+
+    let client = client(&hub);
+    let mut stream = open(&client, "t", Some("garbage")).await;
+    assert_eq!(next_events(&mut stream, 1).await[0].1, Feed::Reset);
+    let live = hub.publish("t", item(10)).await.unwrap();
+    assert_eq!(
+        next_events(&mut stream, 1).await,
+        [(live.as_str().to_owned(), item(10))]
+    );
+}
+
+/// Many publishers at full speed; subscribers join at random moments with random ids, and
+/// each checks the exact sequence it got against the hub's order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_gap_and_no_duplicate_at_the_replay_live_seam_under_concurrent_publishing() {
+    const PUBLISHERS: u32 = 4;
+    const PER_PUBLISHER: u32 = 2_000;
+    const SUBSCRIBERS: usize = 48;
+    let hub: Hub<Feed> = Hub::builder()
+        .replay(500)
+        .subscriber_queue(1_000_000)
+        .subscriber_queue_bytes(usize::MAX)
+        .build();
+    let client = client(&hub);
+    // Every published event by its position in the topic.
+    let published: Arc<Mutex<Vec<(String, Feed)>>> = Arc::default();
+    let epoch = hub
+        .publish("t", Feed::Reset)
+        .await
+        .unwrap()
+        .as_str()
+        .split_once('-')
+        .unwrap()
+        .0
+        .to_owned();
+
+    let publishers: Vec<_> = (0..PUBLISHERS)
+        .map(|publisher| {
+            let (hub, published) = (hub.clone(), published.clone());
+            tokio::spawn(async move {
+                for n in 0..PER_PUBLISHER {
+                    let event = Feed::Item(Item { publisher, n });
+                    let id = hub.publish("t", event.clone()).await.unwrap();
+                    published
+                        .lock()
+                        .unwrap()
+                        .push((id.as_str().to_owned(), event));
+                    if n % 64 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let mut rng = Rng(7);
+    let mut subscribers = Vec::new();
+    for _ in 0..SUBSCRIBERS {
+        tokio::time::sleep(Duration::from_micros(rng.below(3_000) as u64)).await;
+        let last = {
+            let published = published.lock().unwrap();
+            match rng.below(4) {
+                0 => None,
+                _ if published.is_empty() => None,
+                _ => Some(published[rng.below(published.len())].0.clone()),
+            }
+        };
+        let mut stream = open(&client, "t", last.as_deref()).await;
+        subscribers.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                let typed = stream
+                    .next::<Feed>()
+                    .await
+                    .unwrap()
+                    .expect("the stream ended early");
+                let end = typed.event == Feed::End;
+                got.push((typed.id, typed.event));
+                if end {
+                    return (last, got);
+                }
+            }
+        }));
+    }
+    for publisher in publishers {
+        publisher.await.unwrap();
+    }
+    hub.publish("t", Feed::End).await.unwrap();
+
+    let mut by_position: Vec<(String, Feed)> = published.lock().unwrap().clone();
+    by_position.sort_by_key(|(id, _)| id.split_once('-').unwrap().1.parse::<u64>().unwrap());
+    assert_eq!(by_position.len(), (PUBLISHERS * PER_PUBLISHER) as usize);
+    let position = |id: &str| -> usize {
+        let (e, seq) = id.split_once('-').unwrap();
+        assert_eq!(e, epoch);
+        seq.parse().unwrap()
+    };
+    // Position 1 is the first Reset, 2.. the items, then End.
+    let mut all = vec![(format!("{epoch}-1"), Feed::Reset)];
+    all.extend(by_position);
+    all.push((format!("{epoch}-{}", all.len() + 1), Feed::End));
+    for (i, (id, _)) in all.iter().enumerate() {
+        assert_eq!(position(id), i + 1, "ids are dense and increasing");
+    }
+
+    let (mut resumed, mut too_old, mut fresh) = (0, 0, 0);
+    for subscriber in subscribers {
+        let (last, mut got) = subscriber.await.unwrap();
+        let resumed_after = last.as_deref().map(position);
+        // The handler's own reset event carries no id; the hub's events all do.
+        let told_too_old = got[0].1 == Feed::Reset && got[0].0.is_empty();
+        let expected_start = match resumed_after {
+            // Resumed: starts right after its id.
+            Some(after) if !told_too_old => {
+                resumed += 1;
+                after
+            }
+            // Too old: told so, then live from wherever it joined.
+            Some(after) => {
+                too_old += 1;
+                got.remove(0);
+                let first = position(&got[0].0);
+                assert!(
+                    first > after + 1,
+                    "too old although {after} was still replayable"
+                );
+                first - 1
+            }
+            None => {
+                fresh += 1;
+                position(&got[0].0) - 1
+            }
+        };
+        assert_eq!(
+            got,
+            all[expected_start..],
+            "after position {expected_start}"
+        );
+    }
+    assert!(
+        resumed > 0 && too_old > 0 && fresh > 0,
+        "{resumed} resumed, {too_old} too old, {fresh} fresh"
+    );
+    assert_eq!(hub.stats().dropped_subscribers, 0);
+}
+
+/// Counts every serialization of its value.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+struct Counted(u32);
+
+static SERIALIZATIONS: AtomicUsize = AtomicUsize::new(0);
+
+impl Serialize for Counted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SERIALIZATIONS.fetch_add(1, Ordering::SeqCst);
+        self.0.serialize(serializer)
+    }
+}
+
+#[sse_events]
+#[derive(Debug, Clone, PartialEq)]
+enum CountedEvent {
+    Value(Counted),
+}
+
+#[sse_handler(get, "/counted")]
+async fn counted(
+    State(hub): State<Hub<CountedEvent>>,
+    tx: Sender<CountedEvent>,
+) -> Result<(), HubError> {
+    tx.forward(hub.subscribe("counted", &LastEventId(None)).await?)
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn each_event_is_serialized_once_for_a_thousand_subscribers() {
+    const SUBSCRIBERS: usize = 1_000;
+    const EVENTS: u32 = 10;
+    let hub: Hub<CountedEvent> = Hub::builder().build();
+    let router = SseApi::new("Counted", "1")
+        .handler(counted)
+        .into_router()
+        .with_state(hub.clone());
+    let client = TestClient::new(router);
+    // Opened together: each waits for its head until the open deadline.
+    let mut streams =
+        futures::future::join_all((0..SUBSCRIBERS).map(|_| client.get("/counted"))).await;
+    assert_eq!(hub.stats().subscribers, SUBSCRIBERS);
+    for n in 0..EVENTS {
+        hub.publish("counted", CountedEvent::Value(Counted(n)))
+            .await
+            .unwrap();
+    }
+    let expected: Vec<_> = (0..EVENTS)
+        .map(|n| CountedEvent::Value(Counted(n)))
+        .collect();
+    for stream in &mut streams {
+        assert_eq!(
+            stream.take::<CountedEvent>(EVENTS as usize).await.unwrap(),
+            expected
+        );
+    }
+    assert_eq!(SERIALIZATIONS.load(Ordering::SeqCst), EVENTS as usize);
+}
+
+#[tokio::test]
+async fn a_subscriber_further_behind_than_its_queue_is_dropped_counted_and_resumes_by_replay() {
+    let hub: Hub<Feed> = Hub::builder().replay(1_000).subscriber_queue(16).build();
+    let client = client(&hub);
+    let mut slow = open(&client, "t", None).await;
+    let mut fast = open(&client, "t", None).await;
+    let first = hub.publish("t", item(0)).await.unwrap();
+    let (last_seen, _) = next_events(&mut slow, 1).await.remove(0);
+    assert_eq!(last_seen, first.as_str());
+    assert_eq!(next_events(&mut fast, 1).await[0].0, first.as_str());
+
+    // The slow client reads nothing while 100 events go out; the fast one reads them all.
+    for n in 1..=100 {
+        hub.publish("t", item(n)).await.unwrap();
+        assert_eq!(next_events(&mut fast, 1).await[0].1, item(n));
+    }
+    // The hub drops the slow one when it next reads: its stream ends after what was already
+    // handed to its socket buffer, and it is counted.
+    let mut seen_by_slow = vec![last_seen];
+    while let Some(event) = slow.next_raw().await.unwrap() {
+        seen_by_slow.push(event.id);
+    }
+    assert!(
+        seen_by_slow.len() < 101,
+        "the slow subscriber was not dropped"
+    );
+    assert_eq!(hub.stats().dropped_subscribers, 1);
+    assert_eq!(hub.stats().subscribers, 1);
+
+    // Reconnecting with its last id, it gets everything else, in order, once.
+    let last = seen_by_slow.last().unwrap().clone();
+    let missing = 101 - seen_by_slow.len();
+    let mut resumed = open(&client, "t", Some(&last)).await;
+    let rest = next_events(&mut resumed, missing).await;
+    let numbers: Vec<_> = rest.iter().map(|(_, e)| e.clone()).collect();
+    let expected: Vec<_> = ((101 - missing) as u32..=100).map(item).collect();
+    assert_eq!(numbers, expected);
+}
+
+#[tokio::test]
+async fn a_topic_without_subscribers_keeps_only_its_replay_window() {
+    let hub: Hub<Feed> = Hub::builder().replay(10).subscriber_queue(100).build();
+    for n in 0..50 {
+        hub.publish("t", item(n)).await.unwrap();
+    }
+    let stats = hub.stats();
+    assert_eq!((stats.topics, stats.retained_events), (1, 10));
+
+    // With a subscriber the log holds its queue too; when it leaves, the window again.
+    let subscription = hub.subscribe("t", &LastEventId(None)).await.unwrap();
+    for n in 0..50 {
+        hub.publish("t", item(n)).await.unwrap();
+    }
+    assert_eq!(hub.stats().retained_events, 60);
+    drop(subscription);
+    assert_eq!(hub.stats().retained_events, 10);
+    assert_eq!(hub.stats().subscribers, 0);
+}
+
+#[tokio::test]
+async fn the_replay_window_is_capped_in_bytes_too() {
+    let hub: Hub<Feed> = Hub::builder().replay(1_000).replay_bytes(1_000).build();
+    for n in 0..100 {
+        hub.publish("t", item(n)).await.unwrap();
+    }
+    let stats = hub.stats();
+    assert!(stats.retained_bytes <= 1_000, "{stats:?}");
+    assert!(
+        stats.retained_events > 10 && stats.retained_events < 100,
+        "{stats:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn idle_topics_are_evicted_after_the_configured_time() {
+    let idle = Duration::from_secs(60);
+    let hub: Hub<Feed> = Hub::builder().evict_idle_after(idle).build();
+    let old = hub.publish("idle", item(0)).await.unwrap();
+    hub.publish("watched", item(0)).await.unwrap();
+    let watcher = hub.subscribe("watched", &LastEventId(None)).await.unwrap();
+
+    tokio::time::sleep(idle - Duration::from_secs(1)).await;
+    assert_eq!(hub.stats().topics, 2, "evicted too early");
+    tokio::time::sleep(idle).await;
+    assert_eq!(hub.stats().topics, 1, "the idle topic was not evicted");
+    assert_eq!(
+        hub.stats().subscribers,
+        1,
+        "a topic with a subscriber stays"
+    );
+
+    // Its history is gone: resuming from it is too old, and the new topic's ids are new.
+    let resumed = hub
+        .subscribe("idle", &LastEventId(Some(old.as_str().into())))
+        .await
+        .unwrap();
+    assert_eq!(resumed.resume(), Resume::TooOld);
+    drop((resumed, watcher));
+    let again = hub.publish("idle", item(1)).await.unwrap();
+    assert_ne!(
+        again.as_str().split_once('-').unwrap().0,
+        old.as_str().split_once('-').unwrap().0
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_ends_with_its_client() {
+    let hub: Hub<Feed> = Hub::builder().build();
+    let client = client(&hub);
+    let stream = open(&client, "t", None).await;
+    assert_eq!(hub.stats().subscribers, 1);
+    drop(stream);
+    hub.publish("t", item(0)).await.unwrap();
+    tokio::time::timeout(tidings_test_support::PATIENCE, async {
+        while hub.stats().subscribers != 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the subscription outlived its client");
+}
