@@ -1,83 +1,19 @@
 //! The in-process hub: replay after `Last-Event-ID` without gap or duplicate, encode once,
 //! slow subscribers, topics and their eviction.
 
-use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::Request;
+mod hub_common;
+
+use axum::extract::State;
+use hub_common::{client, item, next_events, open, Feed, Item};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tidings::hub::{Hub, HubError, Resume};
-use tidings::testing::{TestClient, TestStream};
+use tidings::testing::TestClient;
 use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
 use tidings_test_support::Rng;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-struct Item {
-    publisher: u32,
-    n: u32,
-}
-
-#[sse_events(rename_all = "snake_case")]
-#[derive(Debug, Clone, PartialEq)]
-enum Feed {
-    Item(Item),
-    /// What the client missed cannot be replayed.
-    Reset,
-    /// The test is over.
-    End,
-}
-
-#[sse_handler(get, "/topics/{topic}")]
-async fn feed(
-    Path(topic): Path<String>,
-    State(hub): State<Hub<Feed>>,
-    last: LastEventId,
-    tx: Sender<Feed>,
-) -> Result<(), HubError> {
-    let subscription = hub.subscribe(&topic, &last).await?;
-    if subscription.resume() == Resume::TooOld {
-        tx.send(Feed::Reset).await?;
-    }
-    tx.forward(subscription).await?;
-    Ok(())
-}
-
-fn client(hub: &Hub<Feed>) -> TestClient {
-    let router = SseApi::new("Feeds", "1")
-        .handler(feed)
-        .into_router()
-        .with_state(hub.clone());
-    TestClient::new(router)
-}
-
-async fn open(client: &TestClient, topic: &str, last: Option<&str>) -> TestStream {
-    let mut request = Request::get(format!("/topics/{topic}"));
-    if let Some(last) = last {
-        request = request.header("last-event-id", last);
-    }
-    client.request(request.body(Body::empty()).unwrap()).await
-}
-
-/// The next `n` events as `(id, event)`.
-async fn next_events(stream: &mut TestStream, n: usize) -> Vec<(String, Feed)> {
-    let mut events = Vec::new();
-    while events.len() < n {
-        let typed = stream
-            .next::<Feed>()
-            .await
-            .unwrap()
-            .expect("the stream ended early");
-        events.push((typed.id, typed.event));
-    }
-    events
-}
-
-fn item(n: u32) -> Feed {
-    Feed::Item(Item { publisher: 0, n })
-}
 
 #[tokio::test]
 async fn a_resuming_client_gets_exactly_what_it_missed_then_live_events() {

@@ -182,3 +182,112 @@ pub fn js_dependency(package: &str) -> bool {
     }
     installed
 }
+
+/// A `redis-server` of its own, on a free loopback port, with its files in a temporary
+/// directory; killed and removed when dropped.
+pub struct RedisServer {
+    port: u16,
+    dir: std::path::PathBuf,
+    persistent: bool,
+    process: Option<std::process::Child>,
+}
+
+impl RedisServer {
+    /// Starts one, or returns `None` when `redis-server` is not installed (`.ci/run` installs
+    /// it): the calling test must then return. Under `CI=true` a missing server fails instead.
+    /// A `persistent` server writes every command to its append-only file before answering,
+    /// so it keeps its data when killed and restarted.
+    pub fn start(persistent: bool) -> Option<RedisServer> {
+        let installed = std::process::Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success());
+        if !installed {
+            let message = "redis-server missing: install it (apt-get install -y redis-server) or run `bash .ci/run`";
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+            eprintln!("SKIPPED: {message}");
+            return None;
+        }
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "tidings-redis-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = RedisServer {
+            port,
+            dir,
+            persistent,
+            process: None,
+        };
+        server.restart();
+        Some(server)
+    }
+
+    /// `redis://127.0.0.1:{port}/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Kills the server at once (SIGKILL: no chance to save anything).
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts the server (again) on the same port and directory, and waits until it answers.
+    pub fn restart(&mut self) {
+        self.kill();
+        let appendonly = if self.persistent { "yes" } else { "no" };
+        let process = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                appendonly,
+                "--appendfsync",
+                "always",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.process = Some(process);
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            if let Ok(mut tcp) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                use std::io::{Read, Write};
+                let mut reply = [0u8; 64];
+                let answered = tcp.write_all(b"PING\r\n").is_ok()
+                    && tcp
+                        .read(&mut reply)
+                        .is_ok_and(|n| reply[..n].starts_with(b"+PONG"));
+                if answered {
+                    return;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -70,6 +70,8 @@
 //!   and is evicted after [`HubBuilder::evict_idle_after`] without subscribers or events.
 
 mod id;
+#[cfg(feature = "redis")]
+mod redis;
 mod subscription;
 mod topic;
 
@@ -97,6 +99,8 @@ pub struct Hub<E> {
 
 struct Inner {
     topics: Arc<Topics>,
+    #[cfg(feature = "redis")]
+    redis: Option<redis::RedisHub>,
 }
 
 impl<E> Clone for Hub<E> {
@@ -136,6 +140,8 @@ impl<E> Hub<E> {
                 },
             },
             idle: HubBuilder::<E>::DEFAULT_EVICT_IDLE_AFTER,
+            #[cfg(feature = "redis")]
+            redis_prefix: "tidings:".to_owned(),
             events: PhantomData,
         }
     }
@@ -157,6 +163,11 @@ impl<E: SseEvents> Hub<E> {
             SendError::Encode(e) => HubError::Encode(e),
             other => HubError::Stream(other),
         })?;
+        #[cfg(feature = "redis")]
+        if let Some(redis) = &self.inner.redis {
+            let key = redis.publish(topic, &body).await?;
+            return Ok(EventId::new(key.to_string()).expect("hub ids are digits and a dash"));
+        }
         let key = loop {
             let log = self.inner.topics.get_or_create(topic, new_epoch);
             match log.append_next(&body) {
@@ -182,6 +193,23 @@ impl<E: SseEvents> Hub<E> {
         last: &LastEventId,
     ) -> Result<Subscription<E>, HubError> {
         let last_key = last.as_deref().map(Key::parse);
+        #[cfg(feature = "redis")]
+        if let Some(redis) = &self.inner.redis {
+            let (membership, resumed, replay) = redis
+                .join(&self.inner.topics, topic, last_key.flatten())
+                .await?;
+            let resume = match (last_key, resumed) {
+                (None, _) => Resume::Fresh,
+                (Some(_), true) => Resume::Resumed,
+                (Some(_), false) => Resume::TooOld,
+            };
+            return Ok(Subscription {
+                membership,
+                replay,
+                resume,
+                events: PhantomData,
+            });
+        }
         let membership = self.inner.topics.join(topic, last_key.flatten(), new_epoch);
         let resume = match (&last_key, &membership.joined) {
             (None, _) => Resume::Fresh,
@@ -190,7 +218,6 @@ impl<E: SseEvents> Hub<E> {
             (Some(_), Joined::Fresh | Joined::Unknown | Joined::Before { .. }) => Resume::TooOld,
         };
         Ok(Subscription {
-            topics: self.inner.topics.clone(),
             membership,
             replay: Default::default(),
             resume,
@@ -202,16 +229,17 @@ impl<E: SseEvents> Hub<E> {
 /// Where a new in-process topic's ids start: a random epoch, so that ids from before a restart
 /// or an eviction, or from another topic, are foreign to it. Positions count from 1, so
 /// `{epoch}-0` means "before the first event".
-fn new_epoch() -> Key {
+fn new_epoch() -> (Key, u64) {
     use std::hash::{BuildHasher, Hasher};
     // std's hasher keys are random per process and per `RandomState`; 48 bits keep ids short.
     let random = std::collections::hash_map::RandomState::new()
         .build_hasher()
         .finish();
-    Key {
+    let base = Key {
         high: (random >> 16).max(1),
         low: 0,
-    }
+    };
+    (base, 0)
 }
 
 /// Settings of a [`Hub`].
@@ -233,6 +261,8 @@ fn new_epoch() -> Key {
 pub struct HubBuilder<E> {
     retention: Retention,
     idle: Duration,
+    #[cfg(feature = "redis")]
+    redis_prefix: String,
     events: PhantomData<fn(E)>,
 }
 
@@ -297,9 +327,66 @@ impl<E> HubBuilder<E> {
         Hub {
             inner: Arc::new(Inner {
                 topics: Topics::new(self.retention, Unused::EvictAfter(self.idle)),
+                #[cfg(feature = "redis")]
+                redis: None,
             }),
             events: PhantomData,
         }
+    }
+
+    /// The prefix of the Redis keys of this hub's topics (default `tidings:`): give hubs of
+    /// different event enums on one Redis different prefixes.
+    #[cfg(feature = "redis")]
+    pub fn redis_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.redis_prefix = prefix.into();
+        self
+    }
+
+    /// A hub over Redis Streams at `url` (`redis://host:port/db`), shared by every instance
+    /// built on the same Redis: a client resumes on any of them. Feature `redis`.
+    ///
+    /// Each topic is the stream `{prefix}{topic}`, trimmed to about [`replay`](Self::replay)
+    /// events (Redis trims by count, so [`replay_bytes`](Self::replay_bytes) does not apply);
+    /// its entry ids are the event ids. Each instance reads Redis with one connection for all
+    /// its subscribers, plus one for commands; both reconnect by themselves. Fails with
+    /// [`HubError::Unavailable`] if Redis cannot be reached now.
+    ///
+    /// ```no_run
+    /// # #[tidings::sse_events] enum ChatEvent { Posted(String) }
+    /// # async fn run() -> Result<(), tidings::hub::HubError> {
+    /// use tidings::hub::Hub;
+    /// let hub: Hub<ChatEvent> = Hub::builder()
+    ///     .replay(1_000)
+    ///     .redis("redis://127.0.0.1:6379/")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub async fn redis(self, url: &str) -> Result<Hub<E>, HubError> {
+        // Replay comes from Redis; the local log is only the subscribers' queue, and a topic
+        // is read from Redis only while this instance has subscribers to it.
+        let local = Retention {
+            replay: Limits {
+                events: 0,
+                bytes: 0,
+            },
+            queue: self.retention.queue,
+        };
+        let topics = Topics::new(local, Unused::Remove);
+        let redis = redis::RedisHub::connect(
+            url,
+            &self.redis_prefix,
+            self.retention.replay.events,
+            &topics,
+        )
+        .await?;
+        Ok(Hub {
+            inner: Arc::new(Inner {
+                topics,
+                redis: Some(redis),
+            }),
+            events: PhantomData,
+        })
     }
 }
 

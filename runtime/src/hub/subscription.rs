@@ -3,9 +3,8 @@
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
-use super::topic::{Membership, Next, Topics};
+use super::topic::{Membership, Next};
 use crate::sender::{Forward, SendError, Sender};
 
 /// How a subscription relates to the `Last-Event-ID` the client sent.
@@ -30,7 +29,6 @@ pub enum Resume {
 /// [`HubStats::dropped_subscribers`](super::HubStats)), or, on Redis, the topic's history was
 /// lost. Ending the stream there is what lets the client reconnect and resume through replay.
 pub struct Subscription<E> {
-    pub(super) topics: Arc<Topics>,
     pub(super) membership: Membership,
     /// Events before the local log begins, fetched from Redis when the client resumed further
     /// back than this instance's log reaches.
@@ -57,12 +55,6 @@ impl<E> std::fmt::Debug for Subscription<E> {
             .field("topic", &self.topic())
             .field("resume", &self.resume)
             .finish_non_exhaustive()
-    }
-}
-
-impl<E> Drop for Subscription<E> {
-    fn drop(&mut self) {
-        self.topics.leave(&self.membership);
     }
 }
 

@@ -59,6 +59,9 @@ struct Log {
     base_key: Key,
     /// Bytes ever appended, up to `entries[0]`.
     base_offset: u64,
+    /// The Redis hub's per-topic sequence number of the newest event (its stream entries are
+    /// numbered densely, so a skipped number reveals lost history). Unused in-process.
+    newest_seq: u64,
     retained_bytes: usize,
     subscribers: usize,
     last_active: Instant,
@@ -142,6 +145,37 @@ impl Log {
         lag_events as usize > queue.events || (lag_bytes as usize > queue.bytes && lag_events > 1)
     }
 
+    fn newest(&self) -> Key {
+        self.entries.back().map_or(self.base_key, |e| e.key)
+    }
+
+    /// Where a subscriber resuming after `last` (or live only) starts.
+    fn resolve(&self, last: Option<Key>) -> (Joined, Cursor) {
+        let head = self.head();
+        let at = |delivered| Cursor {
+            delivered,
+            joined: head,
+        };
+        let Some(last) = last else {
+            return (Joined::Fresh, at(head));
+        };
+        if last == self.base_key {
+            return (Joined::Resumed, at(self.first - 1));
+        }
+        if last < self.base_key {
+            return (
+                Joined::Before {
+                    base: self.base_key,
+                },
+                at(self.first - 1),
+            );
+        }
+        match self.entries.binary_search_by(|e| e.key.cmp(&last)) {
+            Ok(index) => (Joined::Resumed, at(self.first + index as u64)),
+            Err(_) => (Joined::Unknown, at(head)),
+        }
+    }
+
     fn trim(&mut self, retention: &Retention) {
         let (limits, keep) = if self.subscribers > 0 {
             (retention.replay.max(retention.queue), 1)
@@ -163,14 +197,15 @@ impl Log {
 }
 
 impl Topic {
-    /// An empty topic whose history starts after `base`.
-    pub(crate) fn new(base: Key, retention: Retention) -> Topic {
+    /// An empty topic whose history starts after `base`, the event numbered `base_seq`.
+    pub(crate) fn new(base: Key, base_seq: u64, retention: Retention) -> Topic {
         Topic {
             log: Mutex::new(Log {
                 entries: VecDeque::new(),
                 first: 1,
                 base_key: base,
                 base_offset: 0,
+                newest_seq: base_seq,
                 retained_bytes: 0,
                 subscribers: 0,
                 last_active: Instant::now(),
@@ -202,15 +237,28 @@ impl Topic {
     }
 
     #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
-    /// Appends one event with the id `key` (a Redis stream entry id), unless the log already
-    /// holds an event at or after it: a catch-up read that overlaps never delivers twice.
-    /// Returns whether it was appended.
-    pub(crate) fn append_keyed(&self, key: Key, body: &[u8]) -> Result<bool, Closed> {
+    /// Appends one event read from Redis: its stream entry id `key` and sequence number `seq`.
+    /// An event the log already holds is skipped (a catch-up read that overlaps never delivers
+    /// twice); a sequence number that does not follow the newest one means history was lost.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    pub(crate) fn append_keyed(&self, key: Key, seq: u64, body: &[u8]) -> Result<Keyed, Closed> {
+        let mut outcome = Keyed::Duplicate;
         self.append(body, |log| {
-            let newest = log.entries.back().map_or(log.base_key, |e| e.key);
-            (key > newest).then_some(key)
-        })
-        .map(|key| key.is_some())
+            let newest = log.newest();
+            if key <= newest {
+                return None;
+            }
+            if seq != log.newest_seq + 1 {
+                outcome = Keyed::Gap;
+                return None;
+            }
+            outcome = Keyed::Appended;
+            Some(key)
+        })?;
+        if outcome == Keyed::Appended {
+            self.lock().newest_seq = seq;
+        }
+        Ok(outcome)
     }
 
     /// Appends `body` with the id `key_of` gives (none: nothing appended), writing the `id:`
@@ -251,24 +299,20 @@ impl Topic {
     fn join(&self, last: Option<Key>) -> (Joined, Cursor) {
         let mut log = self.lock();
         log.subscribers += 1;
-        let head = log.head();
-        let at = |delivered| Cursor {
-            delivered,
-            joined: head,
-        };
-        let Some(last) = last else {
-            return (Joined::Fresh, at(head));
-        };
-        if last == log.base_key {
-            return (Joined::Resumed, at(log.first - 1));
-        }
-        if last < log.base_key {
-            return (Joined::Before { base: log.base_key }, at(log.first - 1));
-        }
-        match log.entries.binary_search_by(|e| e.key.cmp(&last)) {
-            Ok(index) => (Joined::Resumed, at(log.first + index as u64)),
-            Err(_) => (Joined::Unknown, at(head)),
-        }
+        log.resolve(last)
+    }
+
+    /// Places a registered subscriber again, after `last`: for an id the log did not hold yet
+    /// when it joined, once the log has caught up.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    pub(crate) fn rejoin(&self, last: Key) -> (Joined, Cursor) {
+        self.lock().resolve(Some(last))
+    }
+
+    /// The id of the newest event held (or of the one before the log, if it is empty).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+    pub(crate) fn newest(&self) -> Key {
+        self.lock().newest()
     }
 
     /// The next event for the subscriber at `cursor`, moving it on.
@@ -318,6 +362,17 @@ impl Topic {
 #[derive(Debug)]
 pub(crate) struct Closed;
 
+/// What became of an event read from Redis.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keyed {
+    Appended,
+    /// Already in the log.
+    Duplicate,
+    /// Events between the newest one and this one are missing.
+    Gap,
+}
+
 /// What becomes of a topic that nobody subscribes to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Unused {
@@ -338,12 +393,19 @@ pub(crate) struct Topics {
     sweeper_started: AtomicBool,
 }
 
-/// A subscriber's registration in a topic; leaving is explicit, through [`Topics::leave`].
+/// A subscriber's registration in a topic, until dropped.
 pub(crate) struct Membership {
+    topics: Arc<Topics>,
     pub(crate) topic: Arc<Topic>,
     pub(crate) name: Arc<str>,
     pub(crate) cursor: Cursor,
     pub(crate) joined: Joined,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.topics.leave(self);
+    }
 }
 
 impl Topics {
@@ -363,17 +425,21 @@ impl Topics {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The topic named `name`, created from `base()` (the id its history starts after) if new.
+    /// The topic named `name`, created from `base()` (the id and sequence number its history
+    /// starts after) if new.
     pub(crate) fn get_or_create(
         self: &Arc<Self>,
         name: &str,
-        base: impl FnOnce() -> Key,
+        base: impl FnOnce() -> (Key, u64),
     ) -> Arc<Topic> {
         let mut map = self.lock();
         if let Some(topic) = map.get(name) {
             return topic.clone();
         }
-        let topic = Arc::new(Topic::new(base(), self.retention));
+        let topic = {
+            let (key, seq) = base();
+            Arc::new(Topic::new(key, seq, self.retention))
+        };
         map.insert(name.into(), topic.clone());
         drop(map);
         self.start_sweeper();
@@ -392,14 +458,17 @@ impl Topics {
         self: &Arc<Self>,
         name: &str,
         last: Option<Key>,
-        base: impl FnOnce() -> Key,
+        base: impl FnOnce() -> (Key, u64),
     ) -> Membership {
         let mut map = self.lock();
         let (name, topic) = match map.get_key_value(name) {
             Some((name, topic)) => (name.clone(), topic.clone()),
             None => {
                 let name: Arc<str> = name.into();
-                let topic = Arc::new(Topic::new(base(), self.retention));
+                let topic = {
+                    let (key, seq) = base();
+                    Arc::new(Topic::new(key, seq, self.retention))
+                };
                 map.insert(name.clone(), topic.clone());
                 (name, topic)
             }
@@ -408,6 +477,7 @@ impl Topics {
         drop(map);
         self.start_sweeper();
         Membership {
+            topics: self.clone(),
             topic,
             name,
             cursor,
@@ -416,7 +486,7 @@ impl Topics {
     }
 
     /// Unregisters a subscriber, counting it if it had fallen too far behind.
-    pub(crate) fn leave(&self, membership: &Membership) {
+    fn leave(&self, membership: &Membership) {
         let mut map = self.lock();
         if membership.topic.leave(&membership.cursor) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -449,8 +519,7 @@ impl Topics {
             .iter()
             .filter_map(|(name, topic)| {
                 let log = topic.lock();
-                let newest = log.entries.back().map_or(log.base_key, |e| e.key);
-                (log.subscribers > 0).then(|| (name.clone(), topic.clone(), newest))
+                (log.subscribers > 0).then(|| (name.clone(), topic.clone(), log.newest()))
             })
             .collect()
     }

@@ -1,0 +1,215 @@
+//! The hub over a real `redis-server` (installed and started by the test command, each test
+//! with its own server on a free port): instances sharing history, resuming on another
+//! instance, surviving a Redis restart, and telling clients when history was lost.
+
+mod hub_common;
+
+use hub_common::{client, item, next_events, open, Feed, Item};
+use std::time::Duration;
+use tidings::hub::{Hub, HubError, Resume};
+use tidings::LastEventId;
+use tidings_test_support::{RedisServer, PATIENCE};
+
+/// A hub on `redis` whose subscribers may fall far behind (the tests read them in turns).
+async fn redis_hub(redis: &RedisServer, replay: usize) -> Hub<Feed> {
+    Hub::builder()
+        .replay(replay)
+        .subscriber_queue(100_000)
+        .redis(&redis.url())
+        .await
+        .unwrap()
+}
+
+/// Redis stream ids order as pairs of numbers.
+fn order(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').expect("a stream entry id");
+    (ms.parse().unwrap(), seq.parse().unwrap())
+}
+
+/// Publishes, retrying while Redis is coming back.
+async fn publish_when_up(hub: &Hub<Feed>, event: Feed) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        match hub.publish("t", event.clone()).await {
+            Ok(id) => return id.as_str().to_owned(),
+            Err(HubError::Unavailable(e)) if tokio::time::Instant::now() < deadline => {
+                eprintln!("retrying: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("publish failed: {e}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_cut_off_from_one_instance_resumes_on_another_exactly_once_in_order() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let (a, b) = (
+        redis_hub(&redis, 10_000).await,
+        redis_hub(&redis, 10_000).await,
+    );
+    let (client_a, client_b) = (client(&a), client(&b));
+    let mut on_a = open(&client_a, "t", None).await;
+
+    const PER_INSTANCE: u32 = 300;
+    let publishers: Vec<_> = [(a.clone(), 0), (b.clone(), 1)]
+        .into_iter()
+        .map(|(hub, publisher)| {
+            tokio::spawn(async move {
+                let mut published = Vec::new();
+                for n in 0..PER_INSTANCE {
+                    let event = Feed::Item(Item { publisher, n });
+                    let id = hub.publish("t", event.clone()).await.unwrap();
+                    published.push((id.as_str().to_owned(), event));
+                }
+                published
+            })
+        })
+        .collect();
+
+    let before_cut = next_events(&mut on_a, 100).await;
+    drop(on_a);
+    let last = before_cut.last().unwrap().0.clone();
+    let mut on_b = open(&client_b, "t", Some(&last)).await;
+
+    let mut published = Vec::new();
+    for publisher in publishers {
+        published.extend(publisher.await.unwrap());
+    }
+    published.sort_by_key(|(id, _)| order(id));
+    let after_cut = next_events(&mut on_b, published.len() - before_cut.len()).await;
+    let received: Vec<_> = before_cut.into_iter().chain(after_cut).collect();
+    assert_eq!(received, published);
+}
+
+#[tokio::test]
+async fn events_published_on_one_instance_reach_subscribers_of_every_instance() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let (a, b) = (redis_hub(&redis, 100).await, redis_hub(&redis, 100).await);
+    let (client_a, client_b) = (client(&a), client(&b));
+    let mut on_a = open(&client_a, "t", None).await;
+    let mut on_b = open(&client_b, "t", None).await;
+    let from_a = a.publish("t", item(1)).await.unwrap();
+    let from_b = b.publish("t", item(2)).await.unwrap();
+    let expected = vec![
+        (from_a.as_str().to_owned(), item(1)),
+        (from_b.as_str().to_owned(), item(2)),
+    ];
+    assert_eq!(next_events(&mut on_a, 2).await, expected);
+    assert_eq!(next_events(&mut on_b, 2).await, expected);
+    assert_eq!(a.stats().subscribers, 1);
+}
+
+#[tokio::test]
+async fn ids_out_of_the_stream_are_too_old_and_a_recent_one_replays_from_redis() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let hub = redis_hub(&redis, 10).await;
+    let mut ids = Vec::new();
+    for n in 0..500 {
+        ids.push(hub.publish("t", item(n)).await.unwrap().as_str().to_owned());
+    }
+    // Redis trims with `MAXLEN ~ 10` in whole nodes: the first ids are gone, the last are kept.
+    for last in [
+        ids[0].as_str(),
+        "1-1",
+        "99999999999999-0",
+        "garbage",
+        "1-01",
+        "",
+    ] {
+        let subscription = hub
+            .subscribe("t", &LastEventId(Some(last.into())))
+            .await
+            .unwrap();
+        assert_eq!(subscription.resume(), Resume::TooOld, "{last:?}");
+    }
+    let fresh = hub.subscribe("t", &LastEventId(None)).await.unwrap();
+    assert_eq!(fresh.resume(), Resume::Fresh);
+    drop(fresh);
+
+    let client = client(&hub);
+    let mut resumed = open(&client, "t", Some(&ids[494])).await;
+    let expected: Vec<_> = (495..500)
+        .map(|n| (ids[n].clone(), item(n as u32)))
+        .collect();
+    assert_eq!(next_events(&mut resumed, 5).await, expected);
+    let live = hub.publish("t", item(500)).await.unwrap();
+    assert_eq!(
+        next_events(&mut resumed, 1).await,
+        [(live.as_str().to_owned(), item(500))]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_resumes_after_redis_is_killed_and_restarted() {
+    let Some(mut redis) = RedisServer::start(true) else {
+        return;
+    };
+    let hub = redis_hub(&redis, 1_000).await;
+    let client = client(&hub);
+    let mut stream = open(&client, "t", None).await;
+    let mut expected = Vec::new();
+    for n in 0..5 {
+        expected.push((publish_when_up(&hub, item(n)).await, item(n)));
+    }
+    assert_eq!(next_events(&mut stream, 5).await, expected);
+
+    redis.kill();
+    let refused = hub.publish("t", item(99)).await;
+    assert!(
+        matches!(refused, Err(HubError::Unavailable(_))),
+        "{refused:?}"
+    );
+    redis.restart();
+
+    let mut after = Vec::new();
+    for n in 5..10 {
+        after.push((publish_when_up(&hub, item(n)).await, item(n)));
+    }
+    assert_eq!(
+        next_events(&mut stream, 5).await,
+        after,
+        "no gap, no duplicate"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_redis_loses_the_history_subscribers_end_and_resume_too_old() {
+    let Some(mut redis) = RedisServer::start(false) else {
+        return;
+    };
+    let hub = redis_hub(&redis, 1_000).await;
+    let client = client(&hub);
+    let mut stream = open(&client, "t", None).await;
+    let id = publish_when_up(&hub, item(0)).await;
+    assert_eq!(next_events(&mut stream, 1).await, [(id.clone(), item(0))]);
+
+    redis.kill();
+    redis.restart(); // empty: nothing was saved
+    let end = stream.next_raw().await.unwrap();
+    assert!(end.is_none(), "the stream should end, got {end:?}");
+
+    let mut resumed = open(&client, "t", Some(&id)).await;
+    assert_eq!(next_events(&mut resumed, 1).await[0].1, Feed::Reset);
+    let live = publish_when_up(&hub, item(1)).await;
+    assert_eq!(next_events(&mut resumed, 1).await, [(live, item(1))]);
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_is_a_typed_error() {
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let hub = Hub::<Feed>::builder()
+        .redis(&format!("redis://127.0.0.1:{closed_port}/"))
+        .await;
+    assert!(matches!(hub, Err(HubError::Unavailable(_))));
+}
