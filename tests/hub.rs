@@ -4,16 +4,14 @@
 mod hub_common;
 
 use axum::extract::State;
-use hub_common::{client, item, next_events, open, Feed, Item};
+use hub_common::{client, item, next_events, open, Feed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tidings::hub::{Hub, HubError, Resume};
 use tidings::testing::TestClient;
 use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
-use tidings_test_support::Rng;
 
 #[tokio::test]
 async fn a_resuming_client_gets_exactly_what_it_missed_then_live_events() {
@@ -119,149 +117,30 @@ async fn old_unknown_malformed_and_foreign_ids_are_too_old_then_live() {
     assert_eq!(subscription.resume(), Resume::Resumed);
     drop(subscription);
 
+    // Each of them is told, then gets live events only: never part of the window.
     let client = client(&hub);
-    let mut stream = open(&client, "t", Some("garbage")).await;
-    assert_eq!(next_events(&mut stream, 1).await[0].1, Feed::Reset);
+    let mut streams = Vec::new();
+    for last in too_old {
+        streams.push(open(&client, "t", Some(last)).await);
+    }
     let live = hub.publish("t", item(10)).await.unwrap();
-    assert_eq!(
-        next_events(&mut stream, 1).await,
-        [(live.as_str().to_owned(), item(10))]
-    );
+    for stream in &mut streams {
+        let expected = [
+            (String::new(), Feed::Reset),
+            (live.as_str().to_owned(), item(10)),
+        ];
+        assert_eq!(next_events(stream, 2).await, expected);
+    }
 }
 
-/// Many publishers at full speed; subscribers join at random moments with random ids, and
-/// each checks the exact sequence it got against the hub's order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_gap_and_no_duplicate_at_the_replay_live_seam_under_concurrent_publishing() {
-    const PUBLISHERS: u32 = 4;
-    const PER_PUBLISHER: u32 = 2_000;
-    const SUBSCRIBERS: usize = 48;
     let hub: Hub<Feed> = Hub::builder()
         .replay(500)
         .subscriber_queue(1_000_000)
         .subscriber_queue_bytes(usize::MAX)
         .build();
-    let client = client(&hub);
-    // Every published event by its position in the topic.
-    let published: Arc<Mutex<Vec<(String, Feed)>>> = Arc::default();
-    let epoch = hub
-        .publish("t", Feed::Reset)
-        .await
-        .unwrap()
-        .as_str()
-        .split_once('-')
-        .unwrap()
-        .0
-        .to_owned();
-
-    let publishers: Vec<_> = (0..PUBLISHERS)
-        .map(|publisher| {
-            let (hub, published) = (hub.clone(), published.clone());
-            tokio::spawn(async move {
-                for n in 0..PER_PUBLISHER {
-                    let event = Feed::Item(Item { publisher, n });
-                    let id = hub.publish("t", event.clone()).await.unwrap();
-                    published
-                        .lock()
-                        .unwrap()
-                        .push((id.as_str().to_owned(), event));
-                    if n % 64 == 0 {
-                        tokio::task::yield_now().await;
-                    }
-                }
-            })
-        })
-        .collect();
-
-    let mut rng = Rng(7);
-    let mut subscribers = Vec::new();
-    for _ in 0..SUBSCRIBERS {
-        tokio::time::sleep(Duration::from_micros(rng.below(3_000) as u64)).await;
-        let last = {
-            let published = published.lock().unwrap();
-            match rng.below(4) {
-                0 => None,
-                _ if published.is_empty() => None,
-                _ => Some(published[rng.below(published.len())].0.clone()),
-            }
-        };
-        let mut stream = open(&client, "t", last.as_deref()).await;
-        subscribers.push(tokio::spawn(async move {
-            let mut got = Vec::new();
-            loop {
-                let typed = stream
-                    .next::<Feed>()
-                    .await
-                    .unwrap()
-                    .expect("the stream ended early");
-                let end = typed.event == Feed::End;
-                got.push((typed.id, typed.event));
-                if end {
-                    return (last, got);
-                }
-            }
-        }));
-    }
-    for publisher in publishers {
-        publisher.await.unwrap();
-    }
-    hub.publish("t", Feed::End).await.unwrap();
-
-    let mut by_position: Vec<(String, Feed)> = published.lock().unwrap().clone();
-    by_position.sort_by_key(|(id, _)| id.split_once('-').unwrap().1.parse::<u64>().unwrap());
-    assert_eq!(by_position.len(), (PUBLISHERS * PER_PUBLISHER) as usize);
-    let position = |id: &str| -> usize {
-        let (e, seq) = id.split_once('-').unwrap();
-        assert_eq!(e, epoch);
-        seq.parse().unwrap()
-    };
-    // Position 1 is the first Reset, 2.. the items, then End.
-    let mut all = vec![(format!("{epoch}-1"), Feed::Reset)];
-    all.extend(by_position);
-    all.push((format!("{epoch}-{}", all.len() + 1), Feed::End));
-    for (i, (id, _)) in all.iter().enumerate() {
-        assert_eq!(position(id), i + 1, "ids are dense and increasing");
-    }
-
-    let (mut resumed, mut too_old, mut fresh) = (0, 0, 0);
-    for subscriber in subscribers {
-        let (last, mut got) = subscriber.await.unwrap();
-        let resumed_after = last.as_deref().map(position);
-        // The handler's own reset event carries no id; the hub's events all do.
-        let told_too_old = got[0].1 == Feed::Reset && got[0].0.is_empty();
-        let expected_start = match resumed_after {
-            // Resumed: starts right after its id.
-            Some(after) if !told_too_old => {
-                resumed += 1;
-                after
-            }
-            // Too old: told so, then live from wherever it joined.
-            Some(after) => {
-                too_old += 1;
-                got.remove(0);
-                let first = position(&got[0].0);
-                assert!(
-                    first > after + 1,
-                    "too old although {after} was still replayable"
-                );
-                first - 1
-            }
-            None => {
-                fresh += 1;
-                position(&got[0].0) - 1
-            }
-        };
-        assert_eq!(
-            got,
-            all[expected_start..],
-            "after position {expected_start}"
-        );
-    }
-    assert!(
-        resumed > 0 && too_old > 0 && fresh > 0,
-        "{resumed} resumed, {too_old} too old, {fresh} fresh"
-    );
-    assert_eq!(hub.stats().dropped_subscribers, 0);
+    hub_common::seam_stress(&hub, 4, 2_000, 48, Duration::from_millis(3)).await;
 }
 
 /// Counts every serialization of its value.

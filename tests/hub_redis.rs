@@ -4,7 +4,7 @@
 
 mod hub_common;
 
-use hub_common::{client, item, next_events, open, Feed, Item};
+use hub_common::{client, item, next_events, open, order, Feed, Item};
 use std::time::Duration;
 use tidings::hub::{Hub, HubError, Resume};
 use tidings::LastEventId;
@@ -18,12 +18,6 @@ async fn redis_hub(redis: &RedisServer, replay: usize) -> Hub<Feed> {
         .redis(&redis.url())
         .await
         .unwrap()
-}
-
-/// Redis stream ids order as pairs of numbers.
-fn order(id: &str) -> (u64, u64) {
-    let (ms, seq) = id.split_once('-').expect("a stream entry id");
-    (ms.parse().unwrap(), seq.parse().unwrap())
 }
 
 /// Publishes, retrying while Redis is coming back.
@@ -84,6 +78,17 @@ async fn a_client_cut_off_from_one_instance_resumes_on_another_exactly_once_in_o
     assert_eq!(received, published);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_gap_and_no_duplicate_at_the_seam_on_redis_under_concurrent_publishing() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    // Replay from Redis (XRANGE) and from the local log both occur: subscribers join while the
+    // instance follows the topic and resume from ids older than its log.
+    let hub = redis_hub(&redis, 50).await;
+    hub_common::seam_stress(&hub, 4, 1_000, 24, Duration::from_millis(60)).await;
+}
+
 #[tokio::test]
 async fn events_published_on_one_instance_reach_subscribers_of_every_instance() {
     let Some(redis) = RedisServer::start(false) else {
@@ -105,16 +110,38 @@ async fn events_published_on_one_instance_reach_subscribers_of_every_instance() 
 }
 
 #[tokio::test]
+async fn an_instance_reads_redis_over_one_connection_whatever_its_subscribers() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let hub = redis_hub(&redis, 100).await;
+    let client = client(&hub);
+    let topics: Vec<_> = (0..50).map(|n| format!("topic-{}", n % 5)).collect();
+    let opening = topics.iter().map(|topic| open(&client, topic, None));
+    let mut streams = futures::future::join_all(opening).await;
+    assert_eq!(hub.stats().subscribers, 50);
+    let id = hub.publish("topic-3", item(7)).await.unwrap();
+    for stream in streams.iter_mut().skip(3).step_by(5) {
+        assert_eq!(
+            next_events(stream, 1).await,
+            [(id.as_str().to_owned(), item(7))]
+        );
+    }
+    // One connection for commands, one for the reader.
+    assert_eq!(redis.connected_clients(), 2);
+}
+
+#[tokio::test]
 async fn ids_out_of_the_stream_are_too_old_and_a_recent_one_replays_from_redis() {
     let Some(redis) = RedisServer::start(false) else {
         return;
     };
     let hub = redis_hub(&redis, 10).await;
     let mut ids = Vec::new();
-    for n in 0..500 {
+    for n in 0..1_500 {
         ids.push(hub.publish("t", item(n)).await.unwrap().as_str().to_owned());
     }
-    // Redis trims with `MAXLEN ~ 10` in whole nodes: the first ids are gone, the last are kept.
+    // Streams keep at least 1,000 entries, trimmed in whole nodes: the first ids are gone.
     for last in [
         ids[0].as_str(),
         "1-1",
@@ -134,15 +161,15 @@ async fn ids_out_of_the_stream_are_too_old_and_a_recent_one_replays_from_redis()
     drop(fresh);
 
     let client = client(&hub);
-    let mut resumed = open(&client, "t", Some(&ids[494])).await;
-    let expected: Vec<_> = (495..500)
+    let mut resumed = open(&client, "t", Some(&ids[1_494])).await;
+    let expected: Vec<_> = (1_495..1_500)
         .map(|n| (ids[n].clone(), item(n as u32)))
         .collect();
     assert_eq!(next_events(&mut resumed, 5).await, expected);
-    let live = hub.publish("t", item(500)).await.unwrap();
+    let live = hub.publish("t", item(1_500)).await.unwrap();
     assert_eq!(
         next_events(&mut resumed, 1).await,
-        [(live.as_str().to_owned(), item(500))]
+        [(live.as_str().to_owned(), item(1_500))]
     );
 }
 

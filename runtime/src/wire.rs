@@ -100,6 +100,8 @@ impl fmt::Display for EventName {
 /// ```
 /// use tidings::EventId;
 /// assert_eq!(EventId::new("42").unwrap().as_str(), "42");
+/// assert_eq!(EventId::new("42").unwrap().to_string(), "42");
+/// assert_eq!(serde_json::to_string(&EventId::new("42").unwrap()).unwrap(), r#""42""#);
 /// assert!(EventId::new("4\r\nevent: spoofed").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -116,6 +118,25 @@ impl EventId {
     /// The id as written on the wire.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Serialized as its text, so an id can be returned in a JSON body (`{"id": "..."}`).
+impl serde::Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl From<EventId> for String {
+    fn from(id: EventId) -> String {
+        id.0
     }
 }
 

@@ -8,9 +8,13 @@ use axum::extract::{Path, State};
 use axum::http::Request;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tidings::hub::{Hub, HubError, Resume};
 use tidings::testing::{TestClient, TestStream};
 use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
+use tidings_test_support::Rng;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Item {
@@ -26,6 +30,9 @@ pub enum Feed {
     Reset,
     /// The test is over.
     End,
+    /// A payload of any size.
+    #[sse(raw)]
+    Text(String),
 }
 
 #[sse_handler(get, "/topics/{topic}")]
@@ -75,4 +82,127 @@ pub async fn next_events(stream: &mut TestStream, n: usize) -> Vec<(String, Feed
 
 pub fn item(n: u32) -> Feed {
     Feed::Item(Item { publisher: 0, n })
+}
+
+/// The order of hub ids: pairs of numbers.
+pub fn order(id: &str) -> (u64, u64) {
+    let (high, low) = id.split_once('-').expect("a hub id");
+    (high.parse().unwrap(), low.parse().unwrap())
+}
+
+/// Many publishers at full speed on topic `t`; subscribers join at random moments (up to
+/// `join_gap` apart), with no id, the first id, or a random one of those published so far, and each checks the exact sequence it got against
+/// the hub's order: what follows its id (resumed), or a reset then a gapless suffix (too old),
+/// or a gapless suffix (fresh). Every kind must occur. The hub's subscriber queue must be large
+/// enough that nobody is dropped.
+pub async fn seam_stress(
+    hub: &Hub<Feed>,
+    publishers: u32,
+    per_publisher: u32,
+    subscribers: usize,
+    join_gap: Duration,
+) {
+    let client = client(hub);
+    let published: Arc<Mutex<Vec<(String, Feed)>>> = Arc::default();
+    let first = hub.publish("t", Feed::Reset).await.unwrap();
+    published
+        .lock()
+        .unwrap()
+        .push((first.as_str().to_owned(), Feed::Reset));
+
+    let publishing: Vec<_> = (0..publishers)
+        .map(|publisher| {
+            let (hub, published) = (hub.clone(), published.clone());
+            tokio::spawn(async move {
+                for n in 0..per_publisher {
+                    let event = Feed::Item(Item { publisher, n });
+                    let id = hub.publish("t", event.clone()).await.unwrap();
+                    published
+                        .lock()
+                        .unwrap()
+                        .push((id.as_str().to_owned(), event));
+                    if n % 64 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let mut rng = Rng(7);
+    let mut reading = Vec::new();
+    for _ in 0..subscribers {
+        tokio::time::sleep(join_gap.mul_f64(rng.below(1_000) as f64 / 1_000.0)).await;
+        let last = {
+            let published = published.lock().unwrap();
+            match rng.below(5) {
+                0 => None,
+                1 => Some(published[0].0.clone()),
+                2 => Some("garbage".to_owned()),
+                _ => Some(published[rng.below(published.len())].0.clone()),
+            }
+        };
+        let mut stream = open(&client, "t", last.as_deref()).await;
+        reading.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                let typed = stream
+                    .next::<Feed>()
+                    .await
+                    .unwrap()
+                    .expect("the stream ended early");
+                let end = typed.event == Feed::End;
+                got.push((typed.id, typed.event));
+                if end {
+                    return (last, got);
+                }
+            }
+        }));
+    }
+    for publisher in publishing {
+        publisher.await.unwrap();
+    }
+    let end = hub.publish("t", Feed::End).await.unwrap();
+    let mut all = published.lock().unwrap().clone();
+    all.push((end.as_str().to_owned(), Feed::End));
+    all.sort_by_key(|(id, _)| order(id));
+    assert_eq!(all.len(), (publishers * per_publisher) as usize + 2);
+    let index: HashMap<&str, usize> = all
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id.as_str(), i))
+        .collect();
+    assert_eq!(index.len(), all.len(), "every id is new");
+
+    let (mut resumed, mut too_old, mut fresh) = (0, 0, 0);
+    for subscriber in reading {
+        let (last, mut got) = subscriber.await.unwrap();
+        // The handler's own reset event carries no id; the hub's events all do.
+        let told_too_old = got[0].1 == Feed::Reset && got[0].0.is_empty();
+        let start = match last {
+            Some(last) if !told_too_old => {
+                resumed += 1;
+                index[last.as_str()] + 1
+            }
+            Some(last) => {
+                too_old += 1;
+                got.remove(0);
+                let start = index[got[0].0.as_str()];
+                if let Some(&after) = index.get(last.as_str()) {
+                    assert!(start > after + 1, "too old although {last} was replayable");
+                }
+                start
+            }
+            None => {
+                fresh += 1;
+                index[got[0].0.as_str()]
+            }
+        };
+        assert_eq!(got, all[start..], "from {start}");
+    }
+    assert!(
+        resumed > 0 && too_old > 0 && fresh > 0,
+        "{resumed} resumed, {too_old} too old, {fresh} fresh"
+    );
+    assert_eq!(hub.stats().dropped_subscribers, 0);
 }

@@ -235,6 +235,27 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// How many clients are connected, this query's own connection not counted.
+    pub fn connected_clients(&self) -> usize {
+        use std::io::{Read, Write};
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        tcp.write_all(b"INFO clients\r\n").unwrap();
+        let mut reply = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // A bulk string: `$<len>\r\n<text>\r\n`.
+        while !reply.ends_with(b"\r\n") || !reply.windows(17).any(|w| w == b"connected_clients") {
+            let n = tcp.read(&mut buffer).unwrap();
+            assert!(n > 0, "redis-server closed the connection");
+            reply.extend_from_slice(&buffer[..n]);
+        }
+        let text = String::from_utf8(reply).unwrap();
+        let line = text
+            .lines()
+            .find_map(|line| line.strip_prefix("connected_clients:"))
+            .expect("INFO clients reports connected_clients");
+        line.trim().parse::<usize>().unwrap() - 1
+    }
+
     /// Kills the server at once (SIGKILL: no chance to save anything).
     pub fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {

@@ -195,7 +195,7 @@ impl<E: SseEvents> Hub<E> {
         let last_key = last.as_deref().map(Key::parse);
         #[cfg(feature = "redis")]
         if let Some(redis) = &self.inner.redis {
-            let (membership, resumed, replay) = redis
+            let (mut membership, resumed, replay) = redis
                 .join(&self.inner.topics, topic, last_key.flatten())
                 .await?;
             let resume = match (last_key, resumed) {
@@ -203,6 +203,9 @@ impl<E: SseEvents> Hub<E> {
                 (Some(_), true) => Resume::Resumed,
                 (Some(_), false) => Resume::TooOld,
             };
+            if resume == Resume::TooOld {
+                membership.live_only();
+            }
             return Ok(Subscription {
                 membership,
                 replay,
@@ -210,13 +213,16 @@ impl<E: SseEvents> Hub<E> {
                 events: PhantomData,
             });
         }
-        let membership = self.inner.topics.join(topic, last_key.flatten(), new_epoch);
+        let mut membership = self.inner.topics.join(topic, last_key.flatten(), new_epoch);
         let resume = match (&last_key, &membership.joined) {
             (None, _) => Resume::Fresh,
             (Some(_), Joined::Resumed) => Resume::Resumed,
             // Malformed, unknown, or older than the window (this log is all there is).
             (Some(_), Joined::Fresh | Joined::Unknown | Joined::Before { .. }) => Resume::TooOld,
         };
+        if resume == Resume::TooOld {
+            membership.live_only();
+        }
         Ok(Subscription {
             membership,
             replay: Default::default(),
@@ -448,7 +454,7 @@ impl From<SendError> for HubError {
 const RETRY_AFTER_SECONDS: &str = "1";
 
 /// Before the first event, a handler's `HubError` becomes `503 Service Unavailable` (with
-/// `Retry-After`) when the backend is unreachable, `500` otherwise; the body says why.
+/// `Retry-After`) when Redis is unreachable, `500` otherwise; the body says why.
 impl axum::response::IntoResponse for HubError {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -469,10 +475,12 @@ impl axum::response::IntoResponse for HubError {
 /// The API document lists the `503` and `500` a `HubError` can become.
 impl crate::openapi::DocumentedError for HubError {
     fn responses(doc: &mut crate::openapi::OperationDoc) {
+        // Only a Redis hub answers this. The other variants cannot occur before the first event
+        // (publishing is not subscribing; a failed send means the client is gone), so the
+        // framework's own `500` stays the one documented.
         doc.text_response(
             "503",
-            "The hub's backend (Redis) is unreachable; retry after `Retry-After` seconds.",
+            "The hub runs on Redis, which is unreachable; retry after `Retry-After` seconds.",
         );
-        doc.text_response("500", "The stream could not be started.");
     }
 }

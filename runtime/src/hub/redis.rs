@@ -49,6 +49,8 @@ return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', seq, 'e', A
 const BLOCK: Duration = Duration::from_millis(1_000);
 /// How many entries the reader takes per topic and read.
 const READ_COUNT: usize = 1_000;
+/// The fewest entries a topic's stream keeps, whatever the replay window.
+const MIN_STREAM_LEN: usize = 1_000;
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// How long a command may take before the hub treats Redis as unavailable.
@@ -129,8 +131,10 @@ impl RedisHub {
             commands,
             publish: redis::Script::new(PUBLISH_SCRIPT),
             prefix: prefix.into(),
-            // Redis trims whole nodes with `~`: it keeps at least this many.
-            max_len: replay.max(1),
+            // Redis trims whole nodes with `~`: it keeps at least this many. Never fewer than
+            // `MIN_STREAM_LEN`, so that a reader busy for a moment does not find the events it
+            // had yet to read trimmed away (it would have to end its topic's subscriptions).
+            max_len: replay.max(MIN_STREAM_LEN),
             reader,
             reader_task,
         })
@@ -230,7 +234,7 @@ impl RedisHub {
                     }
                     let topic_log = membership.topic.clone();
                     wait_until_holds(&topic_log, last).await?;
-                    let (joined, cursor) = topic_log.rejoin(last);
+                    let (joined, cursor) = topic_log.rejoin(Some(last));
                     membership.joined = joined;
                     membership.cursor = cursor;
                 }

@@ -302,11 +302,11 @@ impl Topic {
         log.resolve(last)
     }
 
-    /// Places a registered subscriber again, after `last`: for an id the log did not hold yet
-    /// when it joined, once the log has caught up.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
-    pub(crate) fn rejoin(&self, last: Key) -> (Joined, Cursor) {
-        self.lock().resolve(Some(last))
+    /// Places a registered subscriber again, after `last` (`None`: at the newest event, for a
+    /// client whose id turned out too old), or after an id the log did not hold yet when it
+    /// joined, once the log has caught up.
+    pub(crate) fn rejoin(&self, last: Option<Key>) -> (Joined, Cursor) {
+        self.lock().resolve(last)
     }
 
     /// The id of the newest event held (or of the one before the log, if it is empty).
@@ -400,6 +400,14 @@ pub(crate) struct Membership {
     pub(crate) name: Arc<str>,
     pub(crate) cursor: Cursor,
     pub(crate) joined: Joined,
+}
+
+impl Membership {
+    /// Moves the subscriber to the newest event: its client's id is too old to resume from,
+    /// and a client told so gets live events only, never part of a window.
+    pub(crate) fn live_only(&mut self) {
+        (_, self.cursor) = self.topic.rejoin(None);
+    }
 }
 
 impl Drop for Membership {
