@@ -1,5 +1,29 @@
 //! The chat service: rooms, their event streams, and a bot that streams its replies token by
-//! token. `main.rs` serves it; the integration tests include this file to test the same app.
+//! token. A [`Hub`] carries each room's events, so a member whose connection drops gets what it
+//! missed when its browser reconnects. `main.rs` serves it; the integration tests include this
+//! file to test the same app.
+//!
+//! What goes through the hub, and so gets an id and a place in the room's replay window, is
+//! everything a member who was away should still see when it comes back, in the order it
+//! happened:
+//! - `posted`: the messages, the reason resumption exists;
+//! - `user_joined`: who arrived meanwhile is part of the room's story. It is published once per
+//!   visit, when the client comes without a `Last-Event-ID`; the member receives its own join,
+//!   so from then on its browser has an id and a reconnection is not announced again;
+//! - `bot_token`: the bot's reply streams to everyone as it is written; a member who drops in
+//!   the middle of it gets the rest on reconnect, not half a sentence. Each token takes a slot of
+//!   the window (a reply is about a dozen of the room's [`REPLAY`]).
+//!
+//! Besides, everything a stream carries after the welcome has to come from the hub: an event
+//! with an id of its own would move the browser's `Last-Event-ID` off the hub's ids, and a
+//! second channel for "live only" events would be a second fan-out with its own order.
+//!
+//! Not through the hub: `notice` (the welcome, for this connection only) and `history_lost`
+//! (about this client's own gap). The stream sends them without an id, which leaves the
+//! browser's last event id as it was.
+//!
+//! A first visit (no `Last-Event-ID`) gets live events only: the hub replays to clients that
+//! resume, not to newcomers.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -8,11 +32,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tidings::{sse_events, sse_handler, LastEventId, Message, SendError, Sender, SseApi};
-use tokio::sync::broadcast;
+use tidings::hub::{Hub, HubError, Resume};
+use tidings::{sse_events, sse_handler, EventId, LastEventId, SendError, Sender, SseApi};
+
+/// The rooms of the service; each is a topic of the hub.
+pub const ROOMS: &[&str] = &["general", "rust"];
+
+/// How many events each room keeps for members who reconnect (`main.rs` builds its hub with it).
+pub const REPLAY: usize = 100;
 
 /// A member of a room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -35,18 +63,23 @@ pub enum ChatEvent {
         text: String,
         /// The id of the message this one answers, if any.
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        reply_to: Option<u64>,
+        reply_to: Option<String>,
     },
     /// Someone entered the room.
     UserJoined(User),
     /// A piece of the bot's reply, streamed as it is written: raw text, not JSON.
     #[sse(raw)]
     BotToken(String),
-    /// A notice for everyone, sent without an `event:` line so `onmessage` receives it.
+    /// A notice for this member (the welcome), sent without an `event:` line so `onmessage`
+    /// receives it, and without an id.
     #[sse(default)]
     Notice(String),
-    /// The backlog has been replayed; everything after this is live.
-    CaughtUp,
+    /// What happened since the member's `Last-Event-ID` can no longer be replayed (a room keeps
+    /// only its latest events, and a restart forgets them): older messages are unavailable.
+    /// Sent without an id; live events follow.
+    HistoryLost,
+    // No "caught up" marker: the hub goes from replay to live events with no seam a handler
+    // can see, so there is no honest place to send one.
 }
 
 /// What went wrong before a stream started.
@@ -54,8 +87,16 @@ pub enum ChatEvent {
 pub enum ChatError {
     /// There is no room of that name.
     NoSuchRoom(String),
+    /// The hub could not publish or subscribe.
+    Hub(HubError),
     /// The stream broke.
     Send(SendError),
+}
+
+impl From<HubError> for ChatError {
+    fn from(e: HubError) -> Self {
+        ChatError::Hub(e)
+    }
 }
 
 impl From<SendError> for ChatError {
@@ -72,12 +113,13 @@ impl IntoResponse for ChatError {
                 Json(serde_json::json!({ "error": format!("no room named `{room}`") })),
             )
                 .into_response(),
+            ChatError::Hub(e) => e.into_response(),
             ChatError::Send(e) => e.into_response(),
         }
     }
 }
 
-/// What the API document says `ChatError` answers.
+/// What the API document says `ChatError` answers: `404`, and the hub's `503` and `500`.
 impl tidings::openapi::DocumentedError for ChatError {
     fn responses(doc: &mut tidings::openapi::OperationDoc) {
         doc.response(
@@ -91,77 +133,30 @@ impl tidings::openapi::DocumentedError for ChatError {
                 }),
             ),
         );
+        HubError::responses(doc);
     }
 }
 
-/// How many messages a room keeps for members who reconnect.
-const HISTORY: usize = 100;
-
-/// One room: its history (for `Last-Event-ID` resumption) and its live channel.
-struct Room {
-    history: Vec<(u64, ChatEvent)>,
-    next_id: u64,
-    live: broadcast::Sender<(Option<u64>, ChatEvent)>,
-}
-
-impl Room {
-    fn new() -> Self {
-        Room {
-            history: Vec::new(),
-            next_id: 1,
-            live: broadcast::channel(256).0,
-        }
-    }
-
-    /// Stores a message in the history under a new id and publishes it.
-    fn post(&mut self, event: ChatEvent) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.history.push((id, event.clone()));
-        if self.history.len() > HISTORY {
-            self.history.remove(0);
-        }
-        let _ = self.live.send((Some(id), event));
-        id
-    }
-
-    /// Publishes an event that is not kept (joins, bot tokens).
-    fn announce(&self, event: ChatEvent) {
-        let _ = self.live.send((None, event));
-    }
-}
-
-/// The rooms of the service.
+/// The state of the service: its rooms, and the hub that carries their events.
 #[derive(Clone)]
-pub struct ChatHub {
-    rooms: Arc<Mutex<HashMap<String, Room>>>,
+pub struct Chat {
+    hub: Hub<ChatEvent>,
+    rooms: &'static [&'static str],
 }
 
-impl ChatHub {
-    /// A hub with the rooms `general` and `rust`.
-    pub fn new() -> Self {
-        let mut rooms = HashMap::new();
-        let mut general = Room::new();
-        general.post(ChatEvent::Posted {
-            user: "tidings".into(),
-            text: "Welcome! Write `/bot <question>` to get a streamed answer.".into(),
-            reply_to: None,
-        });
-        rooms.insert("general".to_owned(), general);
-        rooms.insert("rust".to_owned(), Room::new());
-        ChatHub {
-            rooms: Arc::new(Mutex::new(rooms)),
-        }
+impl Chat {
+    /// The rooms `general` and `rust`, their events carried by `hub`.
+    pub fn new(hub: Hub<ChatEvent>) -> Self {
+        Chat { hub, rooms: ROOMS }
     }
 
-    fn with_room<T>(&self, room: &str, f: impl FnOnce(&mut Room) -> T) -> Option<T> {
-        self.rooms.lock().unwrap().get_mut(room).map(f)
-    }
-}
-
-impl Default for ChatHub {
-    fn default() -> Self {
-        ChatHub::new()
+    /// The room named `name`, or the `404` to answer.
+    fn room(&self, name: &str) -> Result<&'static str, ChatError> {
+        self.rooms
+            .iter()
+            .copied()
+            .find(|room| *room == name)
+            .ok_or_else(|| ChatError::NoSuchRoom(name.to_owned()))
     }
 }
 
@@ -174,53 +169,41 @@ pub struct Who {
 
 /// Live events of one room.
 ///
-/// Replays the messages after `Last-Event-ID` (all of them on a first visit), marks the end of
-/// the backlog with `caught_up`, then streams what happens live.
+/// Starts with a welcome `notice`. A first visit (no `Last-Event-ID`) announces the member with
+/// `user_joined` and gets live events. A reconnection with `Last-Event-ID` gets every event it
+/// missed, in order and once, then live events; when they are no longer kept, `history_lost`,
+/// then live events.
 #[sse_handler(get, "/rooms/{room}/events", tag = "chat")]
 pub async fn room_events(
     Path(room): Path<String>,
     Query(who): Query<Who>,
-    State(hub): State<ChatHub>,
+    State(chat): State<Chat>,
     last: LastEventId,
     tx: Sender<ChatEvent>,
 ) -> Result<(), ChatError> {
-    let after: u64 = last.as_deref().and_then(|id| id.parse().ok()).unwrap_or(0);
-    // Subscribe before reading the backlog, under the same lock, so nothing falls in between.
-    let (backlog, mut live) = hub
-        .with_room(&room, |r| {
-            let backlog: Vec<_> = r
-                .history
-                .iter()
-                .filter(|(id, _)| *id > after)
-                .cloned()
-                .collect();
-            (backlog, r.live.subscribe())
-        })
-        .ok_or_else(|| ChatError::NoSuchRoom(room.clone()))?;
-
+    let room = chat.room(&room)?;
+    let subscription = chat.hub.subscribe(room, &last).await?;
+    let resume = subscription.resume();
+    if resume == Resume::Fresh {
+        // After subscribing, so the member receives its own join: its id is where the browser
+        // resumes from if the connection drops.
+        let joined = ChatEvent::UserJoined(User {
+            name: who.name.clone(),
+        });
+        chat.hub.publish(room, joined).await?;
+    }
     tx.send(ChatEvent::Notice(format!(
-        "Welcome to #{room}, {}.",
+        "Welcome to #{room}, {}. Write `/bot <question>` to get a streamed answer.",
         who.name
     )))
     .await?;
-    for (id, event) in backlog {
-        tx.send(Message::new(event).id(id.to_string())).await?;
+    if resume == Resume::TooOld {
+        tx.send(ChatEvent::HistoryLost).await?;
     }
-    tx.send(ChatEvent::CaughtUp).await?;
-    hub.with_room(&room, |r| {
-        r.announce(ChatEvent::UserJoined(User { name: who.name }))
-    });
-
-    loop {
-        match live.recv().await {
-            Ok((Some(id), event)) => tx.send(Message::new(event).id(id.to_string())).await?,
-            Ok((None, event)) => tx.send(event).await?,
-            // Too slow for the room: end the stream; the browser reconnects with Last-Event-ID
-            // and gets the missed messages from the history.
-            Err(broadcast::error::RecvError::Lagged(_)) => return Ok(()),
-            Err(broadcast::error::RecvError::Closed) => return Ok(()),
-        }
-    }
+    // What was missed, then live. It returns when the hub drops a member too slow to keep up:
+    // the stream ends, and the browser reconnects and resumes from its last id.
+    tx.forward(subscription).await?;
+    Ok(())
 }
 
 /// A message to post.
@@ -232,45 +215,57 @@ pub struct Post {
     pub text: String,
 }
 
+/// Publishes a message to the room; answers `{"id": ...}` with the id its event got.
 async fn post_message(
     Path(room): Path<String>,
-    State(hub): State<ChatHub>,
+    State(chat): State<Chat>,
     Json(post): Json<Post>,
 ) -> Result<Json<serde_json::Value>, ChatError> {
+    let room = chat.room(&room)?;
     let question = post.text.strip_prefix("/bot ").map(str::to_owned);
     let event = ChatEvent::Posted {
         user: post.user,
         text: post.text,
         reply_to: None,
     };
-    let id = hub
-        .with_room(&room, |r| r.post(event))
-        .ok_or_else(|| ChatError::NoSuchRoom(room.clone()))?;
+    let id = chat.hub.publish(room, event).await?;
     if let Some(question) = question {
-        tokio::spawn(bot_reply(hub, room, id, question));
+        tokio::spawn(bot_reply(chat.hub.clone(), room, id.clone(), question));
     }
-    Ok(Json(serde_json::json!({ "id": id })))
+    Ok(Json(serde_json::json!({ "id": id.as_str() })))
 }
 
 /// The bot "thinks" like a language model: its reply arrives token by token, then whole.
-async fn bot_reply(hub: ChatHub, room: String, question_id: u64, question: String) {
+async fn bot_reply(
+    hub: Hub<ChatEvent>,
+    room: &'static str,
+    question_id: EventId,
+    question: String,
+) {
     let reply = format!("You asked: {question}\nHere is my answer, streamed token by token.");
     for token in reply.split_inclusive(' ') {
         tokio::time::sleep(Duration::from_millis(30)).await;
-        hub.with_room(&room, |r| r.announce(ChatEvent::BotToken(token.to_owned())));
+        if let Err(e) = hub
+            .publish(room, ChatEvent::BotToken(token.to_owned()))
+            .await
+        {
+            tracing::warn!(room, error = %e, "the bot's reply could not be published");
+            return;
+        }
     }
-    hub.with_room(&room, |r| {
-        r.post(ChatEvent::Posted {
-            user: "bot".into(),
-            text: reply,
-            reply_to: Some(question_id),
-        })
-    });
+    let answer = ChatEvent::Posted {
+        user: "bot".into(),
+        text: reply,
+        reply_to: Some(question_id.as_str().to_owned()),
+    };
+    if let Err(e) = hub.publish(room, answer).await {
+        tracing::warn!(room, error = %e, "the bot's reply could not be published");
+    }
 }
 
 /// The streams of the service, their API document (`/openapi.json`) and its page (`/docs`).
 /// Triggering `shutdown` ends every open stream, so a graceful shutdown completes.
-pub fn api(shutdown: tidings::Shutdown) -> SseApi<ChatHub> {
+pub fn api(shutdown: tidings::Shutdown) -> SseApi<Chat> {
     SseApi::new("Chat", "1.0.0")
         .tag("chat", "Chat rooms and their live events.")
         .handler(room_events)
@@ -279,12 +274,13 @@ pub fn api(shutdown: tidings::Shutdown) -> SseApi<ChatHub> {
         .shutdown(shutdown)
 }
 
-/// The whole service: the streams, the posting endpoint and the browser page.
-pub fn app(hub: ChatHub, shutdown: tidings::Shutdown) -> Router {
+/// The whole service over `hub` (in-process or shared): the streams, the posting endpoint and
+/// the browser page.
+pub fn app(hub: Hub<ChatEvent>, shutdown: tidings::Shutdown) -> Router {
     let streams = api(shutdown).into_router();
     Router::new()
         .route("/", get(|| async { Html(include_str!("index.html")) }))
         .route("/rooms/{room}/messages", post(post_message))
         .merge(streams)
-        .with_state(hub)
+        .with_state(Chat::new(hub))
 }

@@ -1,6 +1,7 @@
 // Connects the npm `eventsource` package (a WHATWG-conformant EventSource for Node.js) to the
-// chat example, asks the bot a question once the backlog is replayed, and prints every event it
-// receives as one JSON line: {type, data, lastEventId}. Exits once the bot's answer is posted.
+// chat example, asks the bot a question once it has joined, and prints every event it receives
+// as one JSON line: {type, data, lastEventId}, and the answer to its post as type "response".
+// Exits once the bot's answer is posted.
 //
 // usage: node eventsource_client.mjs http://127.0.0.1:PORT
 import { EventSource } from "eventsource";
@@ -17,10 +18,10 @@ const timer = setTimeout(() => {
 
 source.onerror = (e) => console.error("error", e.message ?? e);
 source.onmessage = print;
-source.addEventListener("user_joined", print);
 source.addEventListener("bot_token", print);
-source.addEventListener("caught_up", async (e) => {
+source.addEventListener("user_joined", async (e) => {
   print(e);
+  if (JSON.parse(e.data).name !== "node") return;
   const reply = await fetch(`${base}/rooms/general/messages`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -30,6 +31,7 @@ source.addEventListener("caught_up", async (e) => {
     console.error("post failed", reply.status);
     process.exit(3);
   }
+  console.log(JSON.stringify({ type: "response", data: await reply.text(), lastEventId: "" }));
 });
 source.addEventListener("posted", (e) => {
   print(e);
