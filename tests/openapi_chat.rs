@@ -55,7 +55,7 @@ fn chat_operation_documents_its_extractors_and_error() {
         ]
     );
     let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
-    // 400 from `LastEventId`, 404 from `ChatError`, 503 and 500 from the hub inside it.
+    // 400 from `LastEventId`, 404 from `ChatError`, 503 from the hub inside it, 500 for a panic.
     assert_eq!(statuses, ["200", "400", "404", "500", "503"], "{op}");
     assert_eq!(
         op["responses"]["404"]["description"],
