@@ -207,6 +207,36 @@ async fn delivery_resumes_after_redis_is_killed_and_restarted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_resumes_after_redis_drops_the_hubs_connections() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let hub = redis_hub(&redis, 1_000).await;
+    let client = client(&hub);
+    let mut stream = open(&client, "t", None).await;
+    let mut expected = Vec::new();
+    for n in 0..5 {
+        expected.push((publish_when_up(&hub, item(n)).await, item(n)));
+    }
+    assert_eq!(next_events(&mut stream, 5).await, expected);
+
+    let killed = redis.command("CLIENT KILL TYPE normal");
+    assert!(
+        killed.starts_with(":2"),
+        "both of the hub's connections: {killed:?}"
+    );
+    let mut after = Vec::new();
+    for n in 5..10 {
+        after.push((publish_when_up(&hub, item(n)).await, item(n)));
+    }
+    assert_eq!(
+        next_events(&mut stream, 5).await,
+        after,
+        "no gap, no duplicate"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_redis_loses_the_history_subscribers_end_and_resume_too_old() {
     let Some(mut redis) = RedisServer::start(false) else {
         return;

@@ -235,25 +235,26 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    /// How many clients are connected, this query's own connection not counted.
-    pub fn connected_clients(&self) -> usize {
+    /// Sends one inline command on a connection of its own; returns the reply's text.
+    pub fn command(&self, command: &str) -> String {
         use std::io::{Read, Write};
         let mut tcp = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        tcp.write_all(b"INFO clients\r\n").unwrap();
-        let mut reply = Vec::new();
-        let mut buffer = [0u8; 4096];
-        // A bulk string: `$<len>\r\n<text>\r\n`.
-        while !reply.ends_with(b"\r\n") || !reply.windows(17).any(|w| w == b"connected_clients") {
-            let n = tcp.read(&mut buffer).unwrap();
-            assert!(n > 0, "redis-server closed the connection");
-            reply.extend_from_slice(&buffer[..n]);
-        }
-        let text = String::from_utf8(reply).unwrap();
-        let line = text
+        tcp.write_all(format!("{command}\r\n").as_bytes()).unwrap();
+        tcp.shutdown(std::net::Shutdown::Write).unwrap();
+        // Redis answers, then closes the connection once it has read to the end.
+        let mut reply = String::new();
+        let _ = tcp.read_to_string(&mut reply);
+        reply
+    }
+
+    /// How many clients are connected, this query's own connection not counted.
+    pub fn connected_clients(&self) -> usize {
+        let reply = self.command("INFO clients");
+        let count = reply
             .lines()
             .find_map(|line| line.strip_prefix("connected_clients:"))
             .expect("INFO clients reports connected_clients");
-        line.trim().parse::<usize>().unwrap() - 1
+        count.trim().parse::<usize>().unwrap() - 1
     }
 
     /// Kills the server at once (SIGKILL: no chance to save anything).
