@@ -5,8 +5,10 @@
 mod hub_common;
 
 use hub_common::{client, item, next_events, open, order, Feed, Item};
+use std::ops::Range;
 use std::time::Duration;
 use tidings::hub::{Hub, HubError, Resume};
+use tidings::testing::TestStream;
 use tidings::LastEventId;
 use tidings_test_support::{RedisServer, PATIENCE};
 
@@ -33,6 +35,20 @@ async fn publish_when_up(hub: &Hub<Feed>, event: Feed) -> String {
             Err(e) => panic!("publish failed: {e}"),
         }
     }
+}
+
+/// Publishes the items `numbers` (retrying while Redis comes back) and checks that `stream`
+/// gets exactly them, in order, once.
+async fn publish_and_expect(hub: &Hub<Feed>, stream: &mut TestStream, numbers: Range<u32>) {
+    let mut expected = Vec::new();
+    for n in numbers {
+        expected.push((publish_when_up(hub, item(n)).await, item(n)));
+    }
+    assert_eq!(
+        next_events(stream, expected.len()).await,
+        expected,
+        "no gap, no duplicate"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,11 +197,7 @@ async fn delivery_resumes_after_redis_is_killed_and_restarted() {
     let hub = redis_hub(&redis, 1_000).await;
     let client = client(&hub);
     let mut stream = open(&client, "t", None).await;
-    let mut expected = Vec::new();
-    for n in 0..5 {
-        expected.push((publish_when_up(&hub, item(n)).await, item(n)));
-    }
-    assert_eq!(next_events(&mut stream, 5).await, expected);
+    publish_and_expect(&hub, &mut stream, 0..5).await;
 
     redis.kill();
     let refused = hub.publish("t", item(99)).await;
@@ -195,15 +207,7 @@ async fn delivery_resumes_after_redis_is_killed_and_restarted() {
     );
     redis.restart();
 
-    let mut after = Vec::new();
-    for n in 5..10 {
-        after.push((publish_when_up(&hub, item(n)).await, item(n)));
-    }
-    assert_eq!(
-        next_events(&mut stream, 5).await,
-        after,
-        "no gap, no duplicate"
-    );
+    publish_and_expect(&hub, &mut stream, 5..10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -214,26 +218,14 @@ async fn delivery_resumes_after_redis_drops_the_hubs_connections() {
     let hub = redis_hub(&redis, 1_000).await;
     let client = client(&hub);
     let mut stream = open(&client, "t", None).await;
-    let mut expected = Vec::new();
-    for n in 0..5 {
-        expected.push((publish_when_up(&hub, item(n)).await, item(n)));
-    }
-    assert_eq!(next_events(&mut stream, 5).await, expected);
+    publish_and_expect(&hub, &mut stream, 0..5).await;
 
     let killed = redis.command("CLIENT KILL TYPE normal");
     assert!(
         killed.starts_with(":2"),
         "both of the hub's connections: {killed:?}"
     );
-    let mut after = Vec::new();
-    for n in 5..10 {
-        after.push((publish_when_up(&hub, item(n)).await, item(n)));
-    }
-    assert_eq!(
-        next_events(&mut stream, 5).await,
-        after,
-        "no gap, no duplicate"
-    );
+    publish_and_expect(&hub, &mut stream, 5..10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

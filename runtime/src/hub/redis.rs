@@ -15,7 +15,7 @@
 //! A subscriber resuming further back than the local log reaches gets the missing events from
 //! Redis (`XRANGE`), then the local log from where that range ended: no gap, no duplicate.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, Client, RedisError, Value};
 use std::collections::{HashMap, VecDeque};
@@ -25,7 +25,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::id::Key;
-use super::topic::{Joined, Keyed, Topic, Topics};
+use super::topic::{frame, Joined, Keyed, Topic, Topics};
 use super::HubError;
 
 /// Appends one event to a topic's stream with the next sequence number, trimming the stream to
@@ -300,16 +300,6 @@ async fn wait_until_holds(topic: &Topic, last: Key) -> Result<(), HubError> {
     tokio::time::timeout(BLOCK + RESPONSE_TIMEOUT, caught_up)
         .await
         .map_err(|_| HubError::Unavailable("the hub's Redis reader is not catching up".into()))
-}
-
-/// An event's frame: its `id:` line, then the encoded event.
-fn frame(key: Key, body: &[u8]) -> Bytes {
-    let mut frame = BytesMut::with_capacity(body.len() + 44);
-    frame.put_slice(b"id:");
-    frame.put_slice(key.to_string().as_bytes());
-    frame.put_u8(b'\n');
-    frame.put_slice(body);
-    frame.freeze()
 }
 
 /// The reader of one instance: reconnects forever, with backoff, until the hub is dropped.

@@ -275,12 +275,7 @@ impl Topic {
         let Some(key) = key_of(&log) else {
             return Ok(None);
         };
-        let mut frame = BytesMut::with_capacity(body.len() + 44);
-        frame.put_slice(b"id:");
-        frame.put_slice(key.to_string().as_bytes());
-        frame.put_u8(b'\n');
-        frame.put_slice(body);
-        let frame = frame.freeze();
+        let frame = frame(key, body);
         let end_offset = log.head_offset() + frame.len() as u64;
         log.retained_bytes += frame.len();
         log.entries.push_back(Entry {
@@ -356,6 +351,17 @@ impl Topic {
         self.lock().closed = true;
         self.appended.notify_waiters();
     }
+}
+
+/// An event's frame: its `id:` line first, then the encoded event (`event:`, `data:`, blank
+/// line). Ids are digits and a dash, so the line needs no checking.
+pub(crate) fn frame(key: Key, body: &[u8]) -> Bytes {
+    let mut frame = BytesMut::with_capacity(body.len() + 44);
+    frame.put_slice(b"id:");
+    frame.put_slice(key.to_string().as_bytes());
+    frame.put_u8(b'\n');
+    frame.put_slice(body);
+    frame.freeze()
 }
 
 /// The topic was closed: look it up again.
