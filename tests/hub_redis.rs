@@ -225,7 +225,16 @@ async fn delivery_resumes_after_redis_drops_the_hubs_connections() {
         killed.starts_with(":2"),
         "both of the hub's connections: {killed:?}"
     );
-    publish_and_expect(&hub, &mut stream, 5..10).await;
+    // The first publish after the drop succeeds: it tries once more on a new connection.
+    let id = hub
+        .publish("t", item(5))
+        .await
+        .expect("publish retries after a drop");
+    assert_eq!(
+        next_events(&mut stream, 1).await,
+        [(id.as_str().to_owned(), item(5))]
+    );
+    publish_and_expect(&hub, &mut stream, 6..10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,6 +257,36 @@ async fn when_redis_loses_the_history_subscribers_end_and_resume_too_old() {
     assert_eq!(next_events(&mut resumed, 1).await[0].1, Feed::Reset);
     let live = publish_when_up(&hub, item(1)).await;
     assert_eq!(next_events(&mut resumed, 1).await, [(live, item(1))]);
+}
+
+#[tokio::test]
+async fn while_redis_is_down_a_stream_is_refused_with_503_and_publishing_fails() {
+    let Some(mut redis) = RedisServer::start(false) else {
+        return;
+    };
+    let hub = redis_hub(&redis, 100).await;
+    let client = client(&hub);
+    redis.kill();
+    for attempt in 0..3 {
+        let refused = open(&client, "t", None).await;
+        assert_eq!(refused.status(), 503, "attempt {attempt}");
+        assert_eq!(refused.headers()["retry-after"], "1");
+        let publish = hub.publish("t", item(attempt)).await;
+        assert!(
+            matches!(publish, Err(HubError::Unavailable(_))),
+            "{publish:?}"
+        );
+    }
+    redis.restart();
+    let mut stream = open(&client, "t", None).await;
+    assert_eq!(stream.status(), 200);
+    publish_and_expect(&hub, &mut stream, 0..3).await;
+}
+
+#[tokio::test]
+async fn an_invalid_redis_url_is_a_configuration_error() {
+    let hub = Hub::<Feed>::builder().redis("not a url").await;
+    assert!(matches!(hub, Err(HubError::Config(_))), "{hub:?}");
 }
 
 #[tokio::test]

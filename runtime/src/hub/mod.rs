@@ -236,16 +236,20 @@ impl<E: SseEvents> Hub<E> {
 /// or an eviction, or from another topic, are foreign to it. Positions count from 1, so
 /// `{epoch}-0` means "before the first event".
 fn new_epoch() -> (Key, u64) {
-    use std::hash::{BuildHasher, Hasher};
-    // std's hasher keys are random per process and per `RandomState`; 48 bits keep ids short.
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
+    // 48 bits keep ids short.
     let base = Key {
-        high: (random >> 16).max(1),
+        high: (random_u64() >> 16).max(1),
         low: 0,
     };
     (base, 0)
+}
+
+/// A random number: std's hasher keys are random per `RandomState`.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
 }
 
 /// Settings of a [`Hub`].
@@ -293,8 +297,10 @@ impl<E> HubBuilder<E> {
     /// How long a topic without subscribers or events is kept, by default.
     pub const DEFAULT_EVICT_IDLE_AFTER: Duration = Duration::from_secs(600);
 
-    /// How many events each topic keeps for clients that reconnect (default 1,000). `0` keeps
-    /// none: every resuming client gets [`Resume::TooOld`].
+    /// How many events each topic keeps, at least, for clients that reconnect (default 1,000).
+    /// In-process, a topic keeps more only while a subscriber still needs them (its queue);
+    /// with `0` a client resumes only from the newest event. On Redis a stream keeps at least
+    /// 1,000 entries whatever this says (see [`redis`](Self::redis)).
     pub fn replay(mut self, events: usize) -> Self {
         self.retention.replay.events = events;
         self
@@ -352,10 +358,17 @@ impl<E> HubBuilder<E> {
     /// built on the same Redis: a client resumes on any of them. Feature `redis`.
     ///
     /// Each topic is the stream `{prefix}{topic}`, trimmed to about [`replay`](Self::replay)
-    /// events (Redis trims by count, so [`replay_bytes`](Self::replay_bytes) does not apply);
-    /// its entry ids are the event ids. Each instance reads Redis with one connection for all
-    /// its subscribers, plus one for commands; both reconnect by themselves. Fails with
-    /// [`HubError::Unavailable`] if Redis cannot be reached now.
+    /// events but never below 1,000 (so that an instance's reader, busy for a moment, never
+    /// finds the events it had yet to read trimmed away); Redis trims by count, so
+    /// [`replay_bytes`](Self::replay_bytes) does not apply. Entry ids are the event ids. Each
+    /// instance reads Redis with one connection for all its subscribers, plus one for
+    /// commands; both reconnect by themselves.
+    ///
+    /// While Redis is down, [`Hub::publish`] and [`Hub::subscribe`] fail at once with
+    /// [`HubError::Unavailable`] (a handler answers `503` with `Retry-After`); each tries once
+    /// more after a dropped connection, a publish without ever appending twice. Fails with
+    /// [`HubError::Unavailable`] if Redis cannot be reached now, [`HubError::Config`] if `url`
+    /// does not parse.
     ///
     /// ```no_run
     /// # #[tidings::sse_events] enum ChatEvent { Posted(String) }
@@ -422,6 +435,8 @@ pub enum HubError {
     Stream(SendError),
     /// The hub's backend (Redis) cannot be reached; nothing was published or subscribed.
     Unavailable(Box<dyn std::error::Error + Send + Sync>),
+    /// The hub cannot be built as configured (a Redis URL that does not parse).
+    Config(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl std::fmt::Display for HubError {
@@ -430,6 +445,7 @@ impl std::fmt::Display for HubError {
             HubError::Encode(e) => e.fmt(f),
             HubError::Stream(e) => e.fmt(f),
             HubError::Unavailable(e) => write!(f, "the hub's backend is unavailable: {e}"),
+            HubError::Config(e) => write!(f, "the hub is misconfigured: {e}"),
         }
     }
 }
@@ -439,7 +455,7 @@ impl std::error::Error for HubError {
         match self {
             HubError::Encode(e) => Some(e),
             HubError::Stream(e) => Some(e),
-            HubError::Unavailable(e) => Some(&**e),
+            HubError::Unavailable(e) | HubError::Config(e) => Some(&**e),
         }
     }
 }
@@ -465,7 +481,7 @@ impl axum::response::IntoResponse for HubError {
             )
                 .into_response(),
             HubError::Stream(e) => e.into_response(),
-            HubError::Encode(_) => {
+            HubError::Encode(_) | HubError::Config(_) => {
                 (http::StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
             }
         }

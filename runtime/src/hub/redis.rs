@@ -28,19 +28,22 @@ use super::id::Key;
 use super::topic::{frame, Joined, Keyed, Topic, Topics};
 use super::HubError;
 
-/// Appends one event to a topic's stream with the next sequence number, trimming the stream to
-/// about `ARGV[1]` entries; returns the entry id. One script, so that concurrent publishers on
-/// any number of instances never number two events alike.
+/// Appends one event to a topic's stream with the next sequence number (`s`), trimming the
+/// stream to about `ARGV[1]` entries; returns the entry id. One script, so that concurrent
+/// publishers on any number of instances never number two events alike. `ARGV[3]` is the
+/// publish's random nonce (`n`): when the newest entry already carries it, an earlier attempt
+/// of this very publish got through, and its id is returned instead of appending twice.
 const PUBLISH_SCRIPT: &str = r"
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local seq = 1
 if newest[1] then
   local fields = newest[1][2]
   for i = 1, #fields, 2 do
+    if fields[i] == 'n' and fields[i + 1] == ARGV[3] then return newest[1][1] end
     if fields[i] == 's' then seq = tonumber(fields[i + 1]) + 1 end
   end
 end
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', seq, 'e', ARGV[2])
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', seq, 'n', ARGV[3], 'e', ARGV[2])
 ";
 
 /// How long the reader's `XREAD` blocks before it looks again at which topics to follow. A
@@ -103,13 +106,14 @@ impl RedisHub {
         replay: usize,
         topics: &Arc<Topics>,
     ) -> Result<RedisHub, HubError> {
-        let client = Client::open(url).map_err(unavailable)?;
+        let client = Client::open(url).map_err(|e| HubError::Config(Box::new(e)))?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_connection_timeout(Some(RESPONSE_TIMEOUT))
             .set_max_delay(MAX_BACKOFF)
-            // A failed reconnection is tried again at the next command; do not hold one up.
-            .set_number_of_retries(2);
+            // One attempt per command: while Redis is down, a command fails at once (a handler
+            // answers `503` before its open deadline) and the next command tries again.
+            .set_number_of_retries(0);
         let mut commands = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(unavailable)?;
@@ -144,17 +148,23 @@ impl RedisHub {
         format!("{}{topic}", self.prefix)
     }
 
-    /// Appends an encoded event (without its `id:` line) to the topic's stream.
+    /// Appends an encoded event (without its `id:` line) to the topic's stream. Tried once more
+    /// if the connection had dropped; the script's nonce makes the second attempt append
+    /// nothing if the first one got through.
     pub(super) async fn publish(&self, topic: &str, body: &[u8]) -> Result<Key, HubError> {
         let mut commands = self.commands.clone();
-        let id: String = self
-            .publish
-            .key(self.key(topic))
+        let mut invocation = self.publish.key(self.key(topic));
+        invocation
             .arg(self.max_len)
             .arg(body)
-            .invoke_async(&mut commands)
-            .await
-            .map_err(unavailable)?;
+            .arg(super::random_u64());
+        let id: String = match invocation.invoke_async(&mut commands).await {
+            Err(e) if e.is_connection_dropped() || e.is_io_error() => {
+                invocation.invoke_async(&mut commands).await
+            }
+            reply => reply,
+        }
+        .map_err(unavailable)?;
         Key::parse(&id).ok_or_else(|| malformed("a stream entry id"))
     }
 
