@@ -1,0 +1,976 @@
+//! Hub fan-out: tidings' `Hub` against the baseline an axum user writes today (one
+//! `tokio::sync::broadcast` channel per topic, axum's `Sse`, each event serialized per client),
+//! over loopback TCP, with the server and the load client in separate processes.
+//!
+//! `cargo bench --bench hub_fanout` runs the full benchmark: 3 rounds per scenario and
+//! contender, alternating tidings and axum, about 7 minutes. `cargo bench --bench hub_fanout --
+//! --quick` is a smoke run (500 subscribers, 1 round, 3 s windows). `-- --rounds N` sets the
+//! rounds, `-- --scenario A` (or `B`, `C`, or a list such as `A,C`) runs only those scenarios.
+//!
+//! Each round re-executes this binary as the server (`--serve tidings|axum --topics N`), on
+//! multi-thread tokio with the default workers and `axum::serve` on a `TcpListener` bound to a
+//! free loopback port, which it prints. The server publishes to every topic at 10 events/s an
+//! event whose JSON payload (about 100 bytes) carries its send time in nanoseconds since the UNIX
+//! epoch. This process is the load client: raw HTTP/1.1 connections that scan the body for
+//! `data:` lines and record receive time minus send time.
+//!
+//! - A: 10,000 subscribers on one topic.
+//! - B: 1,000 topics x 10 subscribers.
+//! - C: 1,000 subscribers on one topic, for the cost of one publish call.
+//!
+//! Measured per round, over a window after every subscriber is connected and a warm-up: the
+//! latency of every event sent in the window to every subscriber (p50, p99), whether each
+//! subscriber got each such event exactly once, the server's CPU time (utime + stime from
+//! `/proc`), and its memory per connection: VmRSS at the end of the window minus VmRSS before the
+//! first connection, over the subscribers. The server times each `Hub::publish` (tidings: encodes
+//! the event once) or `broadcast::Sender::send` (axum: serialization then happens per client, in
+//! each stream) and serves the figures on `GET /stats`.
+//!
+//! Before it listens, the tidings server fills each topic's replay window (1,000 events), so the
+//! ring is at its steady state and does not grow during the round: the RSS difference is the
+//! connections' own ("base MiB" shows what the rings cost). A broadcast channel's ring is
+//! allocated in full when the channel is created.
+
+use axum::extract::{Path, State};
+use axum::response::sse::{Event as AxumEvent, KeepAlive as AxumKeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tidings::hub::{Hub, HubError};
+use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+
+/// Events per second, per topic.
+const RATE: u64 = 10;
+/// The publisher wakes this often and publishes to the topics whose turn it is.
+const TICK: Duration = Duration::from_millis(10);
+const REPLAY: usize = 1_000;
+const SUBSCRIBER_QUEUE: usize = 256;
+const BROADCAST_CAPACITY: usize = 256;
+/// Pads the JSON payload to about 100 bytes.
+const NOTE: &str = "the quick brown fox jumps over a dog";
+/// Connections being opened at once (each until its response head arrives).
+const CONNECTING: usize = 256;
+/// The issue's targets for tidings in scenario A.
+const TARGET_P99_MS: f64 = 50.0;
+const TARGET_KIB_PER_CONN: f64 = 8.0;
+
+// ---------------------------------------------------------------------------------------------
+// The payload and the two servers.
+
+#[derive(Clone, Serialize, schemars::JsonSchema)]
+struct Tick {
+    seq: u64,
+    sent_ns: u64,
+    topic: u32,
+    note: &'static str,
+}
+
+#[sse_events(rename_all = "snake_case")]
+enum Fanout {
+    Tick(Tick),
+}
+
+fn unix_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_nanos() as u64
+}
+
+fn tick(topic: usize, seq: u64) -> Tick {
+    Tick {
+        seq,
+        sent_ns: unix_ns(),
+        topic: topic as u32,
+        note: NOTE,
+    }
+}
+
+fn topic_name(topic: usize) -> String {
+    format!("t{topic}")
+}
+
+/// tidings: the handler from the hub's documentation.
+#[sse_handler(get, "/topics/{topic}")]
+async fn tidings_topic(
+    Path(topic): Path<String>,
+    State(hub): State<Hub<Fanout>>,
+    last: LastEventId,
+    tx: Sender<Fanout>,
+) -> Result<(), HubError> {
+    let subscription = hub.subscribe(&topic, &last).await?;
+    tx.forward(subscription).await?;
+    Ok(())
+}
+
+/// axum: one broadcast channel per topic.
+struct Channels {
+    topics: HashMap<String, broadcast::Sender<Tick>>,
+    lagged: AtomicU64,
+}
+
+/// axum: each client's stream receives the tick and serializes it itself.
+async fn axum_topic(Path(topic): Path<String>, State(channels): State<Arc<Channels>>) -> Response {
+    let Some(sender) = channels.topics.get(&topic) else {
+        return http::StatusCode::NOT_FOUND.into_response();
+    };
+    let receiver = sender.subscribe();
+    let events = futures::stream::unfold(
+        (receiver, channels.clone()),
+        |(mut receiver, channels)| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(tick) => {
+                        let event = AxumEvent::default()
+                            .event("tick")
+                            .json_data(&tick)
+                            .expect("a tick serializes");
+                        return Some((Ok::<_, Infallible>(event), (receiver, channels)));
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        channels.lagged.fetch_add(missed, Ordering::Relaxed);
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    Sse::new(events)
+        .keep_alive(AxumKeepAlive::default())
+        .into_response()
+}
+
+/// What `GET /stats` returns; the publish timings are those since the previous call.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ServerStats {
+    publishes: u64,
+    publish_mean_ns: u64,
+    publish_p99_ns: u64,
+    subscribers: u64,
+    /// tidings: subscribers dropped as too slow; axum: events skipped by lagging receivers.
+    dropped: u64,
+}
+
+type Timings = Arc<Mutex<Vec<u64>>>;
+
+fn take_timings(timings: &Timings) -> ServerStats {
+    let mut taken = std::mem::take(&mut *timings.lock().unwrap());
+    if taken.is_empty() {
+        return ServerStats::default();
+    }
+    ServerStats {
+        publishes: taken.len() as u64,
+        publish_mean_ns: taken.iter().sum::<u64>() / taken.len() as u64,
+        publish_p99_ns: percentile(&mut taken, 0.99),
+        ..ServerStats::default()
+    }
+}
+
+enum Target {
+    Hub(Hub<Fanout>, Vec<String>),
+    Channels(Vec<broadcast::Sender<Tick>>),
+}
+
+impl Target {
+    async fn publish(&self, topic: usize, tick: Tick) {
+        match self {
+            Target::Hub(hub, names) => {
+                hub.publish(&names[topic], Fanout::Tick(tick))
+                    .await
+                    .expect("a tick publishes");
+            }
+            // An error means no subscriber: nothing to do, as in any broadcast server.
+            Target::Channels(senders) => drop(senders[topic].send(tick)),
+        }
+    }
+}
+
+/// Publishes to each topic at `RATE`, spread over the ticks of a period, timing each call.
+async fn publish_forever(target: Target, mut seqs: Vec<u64>, timings: Timings) {
+    let topics = seqs.len();
+    let slots =
+        (Duration::from_secs(1).as_nanos() / RATE as u128 / TICK.as_nanos()).max(1) as usize;
+    let mut ticks = tokio::time::interval(TICK);
+    let mut taken = Vec::new();
+    for k in 0usize.. {
+        ticks.tick().await;
+        for topic in (k % slots..topics).step_by(slots) {
+            let event = tick(topic, seqs[topic]);
+            seqs[topic] += 1;
+            let start = Instant::now();
+            target.publish(topic, event).await;
+            taken.push(start.elapsed().as_nanos() as u64);
+        }
+        timings.lock().unwrap().append(&mut taken);
+    }
+}
+
+/// The server child: `--serve tidings|axum --topics N`.
+fn serve(mode: &str, topics: usize) {
+    // Ends with the bench: its stdin closes when the bench drops or loses it.
+    std::thread::spawn(|| {
+        let mut sink = [0; 64];
+        while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+        std::process::exit(0);
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let timings = Timings::default();
+        let names: Vec<String> = (0..topics).map(topic_name).collect();
+        let mut seqs = vec![0; topics];
+        let (app, target) = match mode {
+            "tidings" => {
+                let hub: Hub<Fanout> = Hub::builder()
+                    .replay(REPLAY)
+                    .subscriber_queue(SUBSCRIBER_QUEUE)
+                    .build();
+                for (topic, name) in names.iter().enumerate() {
+                    for _ in 0..REPLAY {
+                        let event = Fanout::Tick(tick(topic, seqs[topic]));
+                        hub.publish(name, event).await.unwrap();
+                        seqs[topic] += 1;
+                    }
+                }
+                let (stats_hub, stats_timings) = (hub.clone(), timings.clone());
+                let stats = get(move || {
+                    let hub = stats_hub.clone();
+                    let timings = stats_timings.clone();
+                    async move {
+                        let hub = hub.stats();
+                        Json(ServerStats {
+                            subscribers: hub.subscribers as u64,
+                            dropped: hub.dropped_subscribers,
+                            ..take_timings(&timings)
+                        })
+                    }
+                });
+                let app = SseApi::new("hub_fanout", "1")
+                    .handler(tidings_topic)
+                    .into_router()
+                    .with_state(hub.clone())
+                    .route("/stats", stats);
+                (app, Target::Hub(hub, names))
+            }
+            "axum" => {
+                let senders: Vec<_> = (0..topics)
+                    .map(|_| broadcast::channel(BROADCAST_CAPACITY).0)
+                    .collect();
+                let channels = Arc::new(Channels {
+                    topics: names.into_iter().zip(senders.iter().cloned()).collect(),
+                    lagged: AtomicU64::new(0),
+                });
+                let (stats_channels, stats_timings) = (channels.clone(), timings.clone());
+                let stats = get(move || {
+                    let channels = stats_channels.clone();
+                    let timings = stats_timings.clone();
+                    async move {
+                        Json(ServerStats {
+                            subscribers: channels
+                                .topics
+                                .values()
+                                .map(|s| s.receiver_count() as u64)
+                                .sum(),
+                            dropped: channels.lagged.load(Ordering::Relaxed),
+                            ..take_timings(&timings)
+                        })
+                    }
+                });
+                let app = axum::Router::new()
+                    .route("/topics/{topic}", get(axum_topic))
+                    .with_state(channels)
+                    .route("/stats", stats);
+                (app, Target::Channels(senders))
+            }
+            other => panic!("unknown server mode {other:?}"),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "{}", listener.local_addr().unwrap().port()).unwrap();
+        stdout.flush().unwrap();
+        tokio::spawn(publish_forever(target, seqs, timings));
+        axum::serve(listener, app).await.unwrap();
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load client.
+
+/// The send times that count: `from <= sent_ns < until` (nothing, until it is set).
+struct Window {
+    from: AtomicU64,
+    until: AtomicU64,
+}
+
+/// What one subscriber saw of the events sent in the window.
+struct Received {
+    topic: usize,
+    latencies_us: Vec<u32>,
+    unique: u64,
+    duplicates: u64,
+    first_seq: Option<u64>,
+    last_seq: Option<u64>,
+    /// The server ended the stream, or the connection failed, before the round did.
+    ended: bool,
+    failed: bool,
+    /// `data:` lines that were not a tick.
+    malformed: u64,
+}
+
+impl Received {
+    fn record(&mut self, seq: u64, sent_ns: u64, now_ns: u64) {
+        self.latencies_us
+            .push((now_ns.saturating_sub(sent_ns) / 1_000).min(u32::MAX as u64) as u32);
+        match self.last_seq {
+            Some(last) if seq <= last => self.duplicates += 1,
+            _ => {
+                self.unique += 1;
+                self.first_seq.get_or_insert(seq);
+                self.last_seq = Some(seq);
+            }
+        }
+    }
+}
+
+/// `{"seq":N,"sent_ns":M,...` after `data:`, as the payload's field order writes it.
+fn parse_tick(data: &[u8]) -> Option<(u64, u64)> {
+    fn number(text: &[u8]) -> Option<(u64, &[u8])> {
+        let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+        let mut n: u64 = 0;
+        for &b in &text[..digits] {
+            n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        }
+        (digits > 0).then_some((n, &text[digits..]))
+    }
+    let data = data.strip_prefix(b" ").unwrap_or(data);
+    let (seq, rest) = number(data.strip_prefix(b"{\"seq\":")?)?;
+    let (sent_ns, _) = number(rest.strip_prefix(b",\"sent_ns\":")?)?;
+    Some((seq, sent_ns))
+}
+
+/// Takes the complete lines of `buffer[..*len]`, keeping the incomplete last one.
+fn take_lines(
+    buffer: &mut [u8],
+    len: &mut usize,
+    now_ns: u64,
+    window: &Window,
+    out: &mut Received,
+) {
+    let (from, until) = (
+        window.from.load(Ordering::Relaxed),
+        window.until.load(Ordering::Relaxed),
+    );
+    let mut start = 0;
+    while let Some(end) = buffer[start..*len].iter().position(|&b| b == b'\n') {
+        let line = &buffer[start..start + end];
+        if let Some(data) = line.strip_prefix(b"data:") {
+            match parse_tick(data) {
+                Some((seq, sent_ns)) if (from..until).contains(&sent_ns) => {
+                    out.record(seq, sent_ns, now_ns)
+                }
+                Some(_) => {}
+                None => out.malformed += 1,
+            }
+        }
+        start += end + 1;
+    }
+    buffer.copy_within(start..*len, 0);
+    *len -= start;
+    if *len == buffer.len() {
+        // A line longer than the buffer: not one of ours.
+        out.malformed += 1;
+        *len = 0;
+    }
+}
+
+/// One subscriber: a raw HTTP/1.1 request, then `data:` lines until the round stops.
+async fn subscribe(
+    addr: SocketAddr,
+    topic: usize,
+    permit: OwnedSemaphorePermit,
+    connected: Arc<AtomicUsize>,
+    window: Arc<Window>,
+    mut stop: watch::Receiver<bool>,
+    expected: usize,
+) -> Received {
+    let mut out = Received {
+        topic,
+        latencies_us: Vec::with_capacity(expected),
+        unique: 0,
+        duplicates: 0,
+        first_seq: None,
+        last_seq: None,
+        ended: false,
+        failed: false,
+        malformed: 0,
+    };
+    let mut buffer = vec![0; 4096];
+    let mut len = 0;
+    let opened = async {
+        let mut tcp = TcpStream::connect(addr).await?;
+        // Closing resets the connection: no TIME_WAIT, so ephemeral ports last every round.
+        tcp.set_zero_linger()?;
+        tcp.set_nodelay(true)?;
+        let request = format!(
+            "GET /topics/{} HTTP/1.1\r\nHost: bench\r\n\r\n",
+            topic_name(topic)
+        );
+        tcp.write_all(request.as_bytes()).await?;
+        loop {
+            let n = tcp.read(&mut buffer[len..]).await?;
+            if n == 0 || len + n == buffer.len() {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            len += n;
+            if let Some(end) = buffer[..len].windows(4).position(|w| w == b"\r\n\r\n") {
+                if !buffer.starts_with(b"HTTP/1.1 200") {
+                    return Err(std::io::Error::other("not a 200"));
+                }
+                buffer.copy_within(end + 4..len, 0);
+                len -= end + 4;
+                return Ok::<_, std::io::Error>(tcp);
+            }
+        }
+    }
+    .await;
+    drop(permit);
+    connected.fetch_add(1, Ordering::Relaxed);
+    let Ok(mut tcp) = opened else {
+        out.failed = true;
+        return out;
+    };
+    take_lines(&mut buffer, &mut len, unix_ns(), &window, &mut out);
+    loop {
+        let read = tokio::select! {
+            biased;
+            _ = stop.changed() => break,
+            read = tcp.read(&mut buffer[len..]) => read,
+        };
+        match read {
+            Ok(n) if n > 0 => {
+                len += n;
+                take_lines(&mut buffer, &mut len, unix_ns(), &window, &mut out);
+            }
+            _ => {
+                out.ended = true;
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// A server child process, killed when dropped.
+struct Server {
+    child: Child,
+    _stdin: ChildStdin,
+    pid: u32,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(contender: &str, topics: usize) -> Server {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--serve", contender, "--topics", &topics.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line.trim().parse().expect("the server prints its port");
+        Server {
+            _stdin: child.stdin.take().unwrap(),
+            pid: child.id(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            child,
+        }
+    }
+
+    async fn stats(&self) -> ServerStats {
+        let mut tcp = TcpStream::connect(self.addr).await.unwrap();
+        tcp.write_all(b"GET /stats HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = Vec::new();
+        tcp.read_to_end(&mut response).await.unwrap();
+        let body = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|end| &response[end + 4..])
+            .expect("an HTTP response");
+        serde_json::from_slice(body).expect("the server's stats")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn proc_file(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn vm_rss_kib(pid: u32) -> u64 {
+    proc_file(&format!("/proc/{pid}/status"))
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = proc_file(&format!("/proc/{pid}/stat"));
+    // Fields after the command name (which may hold spaces): state is the first, utime the 12th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Busy clock ticks of the whole machine, all cores.
+fn machine_busy_ticks() -> u64 {
+    let stat = proc_file("/proc/stat");
+    let cpu: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal ...: all but idle and iowait.
+    cpu.iter().take(8).sum::<u64>() - cpu[3] - cpu[4]
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok()?.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn percentile<T: Ord + Copy>(values: &mut [T], q: f64) -> T {
+    let index = ((values.len() - 1) as f64 * q).round() as usize;
+    *values.select_nth_unstable(index).1
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+struct Scenario {
+    key: &'static str,
+    title: String,
+    topics: usize,
+    subscribers: usize,
+}
+
+struct Settings {
+    rounds: usize,
+    warm_up: Duration,
+    window: Duration,
+    /// How long after the window the client keeps reading, for the window's last events.
+    grace: Duration,
+    clock_ticks: f64,
+}
+
+/// The figures of one round of one contender.
+#[derive(Debug, Clone, Copy, Default)]
+struct Figures {
+    p50_ms: f64,
+    p99_ms: f64,
+    kib_per_conn: f64,
+    base_mib: f64,
+    cpu_pct: f64,
+    client_cpu_pct: f64,
+    others_cpu_pct: f64,
+    received: u64,
+    missing: u64,
+    duplicates: u64,
+    ended: u64,
+    failed: u64,
+    malformed: u64,
+    dropped: u64,
+    publish_mean_us: f64,
+    publish_p99_us: f64,
+    publishes: u64,
+    connect_s: f64,
+}
+
+async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Figures {
+    let server = Server::start(contender, scenario.topics);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_before = vm_rss_kib(server.pid);
+
+    let window = Arc::new(Window {
+        from: AtomicU64::new(u64::MAX),
+        until: AtomicU64::new(0),
+    });
+    let expected = (settings.window.as_secs() + 2) as usize * RATE as usize;
+    let (stop, stopped) = watch::channel(false);
+    let connected = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(Semaphore::new(CONNECTING));
+    let connecting = Instant::now();
+    let mut subscribers = Vec::with_capacity(scenario.subscribers);
+    for i in 0..scenario.subscribers {
+        let permit = gate.clone().acquire_owned().await.unwrap();
+        subscribers.push(tokio::spawn(subscribe(
+            server.addr,
+            i % scenario.topics,
+            permit,
+            connected.clone(),
+            window.clone(),
+            stopped.clone(),
+            expected,
+        )));
+    }
+    while connected.load(Ordering::Relaxed) < scenario.subscribers {
+        assert!(
+            connecting.elapsed() < Duration::from_secs(120),
+            "subscribers not connected after 2 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let connect_s = connecting.elapsed().as_secs_f64();
+    tokio::time::sleep(settings.warm_up).await;
+
+    server.stats().await; // resets the publish timings
+    let me = std::process::id().to_string();
+    let (server_cpu, client_cpu, machine) = (
+        cpu_ticks(&server.pid.to_string()),
+        cpu_ticks(&me),
+        machine_busy_ticks(),
+    );
+    let started = Instant::now();
+    let from = unix_ns();
+    window
+        .until
+        .store(from + settings.window.as_nanos() as u64, Ordering::Relaxed);
+    window.from.store(from, Ordering::Relaxed);
+    tokio::time::sleep(settings.window).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let server_cpu = cpu_ticks(&server.pid.to_string()) - server_cpu;
+    let client_cpu = cpu_ticks(&me) - client_cpu;
+    let machine = machine_busy_ticks() - machine;
+    let rss_after = vm_rss_kib(server.pid);
+    let stats = server.stats().await;
+
+    tokio::time::sleep(settings.grace).await;
+    stop.send(true).unwrap();
+    let mut received = Vec::with_capacity(subscribers.len());
+    for subscriber in subscribers {
+        received.push(subscriber.await.unwrap());
+    }
+    drop(server);
+
+    // Every subscriber of a topic should have every event of it sent in the window: those from
+    // the first to the last any of them got.
+    let mut range: Vec<Option<(u64, u64)>> = vec![None; scenario.topics];
+    for r in &received {
+        if let (Some(first), Some(last)) = (r.first_seq, r.last_seq) {
+            let seen = range[r.topic].get_or_insert((first, last));
+            *seen = (seen.0.min(first), seen.1.max(last));
+        }
+    }
+    let mut figures = Figures::default();
+    let mut latencies = Vec::with_capacity(received.iter().map(|r| r.latencies_us.len()).sum());
+    for r in &received {
+        let expected = range[r.topic].map_or(0, |(first, last)| last - first + 1);
+        figures.missing += expected.saturating_sub(r.unique);
+        figures.duplicates += r.duplicates;
+        figures.ended += u64::from(r.ended);
+        figures.failed += u64::from(r.failed);
+        figures.malformed += r.malformed;
+        latencies.extend_from_slice(&r.latencies_us);
+    }
+    figures.received = latencies.len() as u64;
+    if !latencies.is_empty() {
+        figures.p50_ms = f64::from(percentile(&mut latencies, 0.50)) / 1_000.0;
+        figures.p99_ms = f64::from(percentile(&mut latencies, 0.99)) / 1_000.0;
+    }
+    let core_pct = |ticks: u64| ticks as f64 / settings.clock_ticks / elapsed * 100.0;
+    figures.kib_per_conn =
+        rss_after.saturating_sub(rss_before) as f64 / scenario.subscribers as f64;
+    figures.base_mib = rss_before as f64 / 1024.0;
+    figures.cpu_pct = core_pct(server_cpu);
+    figures.client_cpu_pct = core_pct(client_cpu);
+    figures.others_cpu_pct = core_pct(machine.saturating_sub(server_cpu + client_cpu));
+    figures.dropped = stats.dropped;
+    figures.publishes = stats.publishes;
+    figures.publish_mean_us = stats.publish_mean_ns as f64 / 1_000.0;
+    figures.publish_p99_us = stats.publish_p99_ns as f64 / 1_000.0;
+    figures.connect_s = connect_s;
+    figures
+}
+
+fn load_average() -> String {
+    proc_file("/proc/loadavg")
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cpu_model() -> String {
+    proc_file("/proc/cpuinfo")
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .and_then(|rest| rest.split_once(':'))
+        .map_or_else(|| "unknown".into(), |(_, model)| model.trim().to_owned())
+}
+
+fn ratio(tidings: f64, axum: f64) -> String {
+    if axum > 0.0 && tidings.is_finite() {
+        format!("{:.2}x", tidings / axum)
+    } else {
+        "-".into()
+    }
+}
+
+fn with_commas(n: usize) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        _ => format!("{},{:03}", with_commas(n / 1_000), n % 1_000),
+    }
+}
+
+const CONTENDERS: [&str; 2] = ["tidings", "axum"];
+
+async fn bench(scenarios: Vec<Scenario>, settings: Settings) {
+    println!(
+        "hub_fanout: {} cores ({}), load average {} at the start",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cpu_model(),
+        load_average()
+    );
+    println!(
+        "{} round(s) per scenario and contender, {} s warm-up, {} s window, {} events/s per topic\n",
+        settings.rounds,
+        settings.warm_up.as_secs(),
+        settings.window.as_secs(),
+        RATE
+    );
+    println!(
+        "{:<4} {:<8} {:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>7} {:>10} {:>7} {:>4} {:>5} {:>7} {:>9}",
+        "scen", "server", "round", "p50 ms", "p99 ms", "KiB/conn", "base MiB", "CPU %",
+        "client%", "others%", "received", "missing", "dup", "ended", "dropped", "connect s"
+    );
+    // results[scenario][contender] = figures of each round
+    let mut results: Vec<[Vec<Figures>; 2]> = Vec::new();
+    for scenario in &scenarios {
+        let mut rounds: [Vec<Figures>; 2] = [Vec::new(), Vec::new()];
+        for r in 0..settings.rounds {
+            // Alternate which contender goes first, so drift in the machine's load evens out.
+            let order = if r % 2 == 0 { [0, 1] } else { [1, 0] };
+            for c in order {
+                let f = round(CONTENDERS[c], scenario, &settings).await;
+                println!(
+                    "{:<4} {:<8} {:>5} {:>8.2} {:>8.2} {:>9.2} {:>8.1} {:>7.1} {:>7.1} {:>7.1} {:>10} {:>7} {:>4} {:>5} {:>7} {:>9.1}{}",
+                    scenario.key, CONTENDERS[c], r + 1, f.p50_ms, f.p99_ms, f.kib_per_conn,
+                    f.base_mib, f.cpu_pct, f.client_cpu_pct, f.others_cpu_pct, f.received,
+                    f.missing, f.duplicates, f.ended, f.dropped, f.connect_s,
+                    if f.failed + f.malformed > 0 {
+                        format!("  ({} failed, {} malformed)", f.failed, f.malformed)
+                    } else {
+                        String::new()
+                    }
+                );
+                rounds[c].push(f);
+            }
+        }
+        results.push(rounds);
+    }
+
+    println!(
+        "\nHub fan-out, median of {} round(s); tidings Hub against axum Sse over one broadcast channel per topic",
+        settings.rounds
+    );
+    println!(
+        "(missing, duplicates, ended streams: totals over all rounds; ratio = tidings / axum, lower is better)\n"
+    );
+    println!(
+        "{:<38} {:<8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>8} {:>4} {:>6} {:>8}",
+        "scenario",
+        "server",
+        "p50 ms",
+        "p99 ms",
+        "KiB/conn",
+        "base MiB",
+        "CPU %",
+        "missing",
+        "dup",
+        "ended",
+        "dropped"
+    );
+    let med = |rounds: &[Figures], field: fn(&Figures) -> f64| -> f64 {
+        median(rounds.iter().map(field).collect())
+    };
+    let total =
+        |rounds: &[Figures], field: fn(&Figures) -> u64| -> u64 { rounds.iter().map(field).sum() };
+    for (scenario, rounds) in scenarios.iter().zip(&results) {
+        for (c, name) in CONTENDERS.iter().enumerate() {
+            let f = &rounds[c];
+            println!(
+                "{:<38} {:<8} {:>8.2} {:>8.2} {:>9.2} {:>8.1} {:>7.1} {:>8} {:>4} {:>6} {:>8}",
+                if c == 0 { scenario.title.as_str() } else { "" },
+                name,
+                med(f, |f| f.p50_ms),
+                med(f, |f| f.p99_ms),
+                med(f, |f| f.kib_per_conn),
+                med(f, |f| f.base_mib),
+                med(f, |f| f.cpu_pct),
+                total(f, |f| f.missing),
+                total(f, |f| f.duplicates),
+                total(f, |f| f.ended),
+                total(f, |f| f.dropped),
+            );
+        }
+        let [t, a] = rounds;
+        println!(
+            "{:<38} {:<8} {:>8} {:>8} {:>9} {:>8} {:>7}",
+            "",
+            "ratio",
+            ratio(med(t, |f| f.p50_ms), med(a, |f| f.p50_ms)),
+            ratio(med(t, |f| f.p99_ms), med(a, |f| f.p99_ms)),
+            ratio(med(t, |f| f.kib_per_conn), med(a, |f| f.kib_per_conn)),
+            ratio(med(t, |f| f.base_mib), med(a, |f| f.base_mib)),
+            ratio(med(t, |f| f.cpu_pct), med(a, |f| f.cpu_pct)),
+        );
+    }
+
+    println!(
+        "\nPublish cost per call, timed in the server (tidings: Hub::publish, which encodes once; axum: broadcast::Sender::send, no encoding, each stream serializes)\n"
+    );
+    println!(
+        "{:<38} {:>12} {:>11} {:>12} {:>11} {:>8} {:>8}",
+        "scenario", "tidings mean", "tidings p99", "axum mean", "axum p99", "ratio", "ratio"
+    );
+    println!(
+        "{:<38} {:>12} {:>11} {:>12} {:>11} {:>8} {:>8}",
+        "", "us", "us", "us", "us", "mean", "p99"
+    );
+    for (scenario, [t, a]) in scenarios.iter().zip(&results) {
+        println!(
+            "{:<38} {:>12.2} {:>11.2} {:>12.2} {:>11.2} {:>8} {:>8}",
+            scenario.title,
+            med(t, |f| f.publish_mean_us),
+            med(t, |f| f.publish_p99_us),
+            med(a, |f| f.publish_mean_us),
+            med(a, |f| f.publish_p99_us),
+            ratio(med(t, |f| f.publish_mean_us), med(a, |f| f.publish_mean_us)),
+            ratio(med(t, |f| f.publish_p99_us), med(a, |f| f.publish_p99_us)),
+        );
+    }
+
+    if let Some((scenario, [t, _])) = scenarios.iter().zip(&results).find(|(s, _)| s.key == "A") {
+        let (p99, kib) = (med(t, |f| f.p99_ms), med(t, |f| f.kib_per_conn));
+        let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+        println!(
+            "\nTargets (issue), tidings in scenario A ({}): p99 <= {TARGET_P99_MS} ms: {p99:.2} ms, {}; memory <= {TARGET_KIB_PER_CONN} KiB/conn: {kib:.2} KiB, {}",
+            scenario.title,
+            verdict(p99 <= TARGET_P99_MS),
+            verdict(kib <= TARGET_KIB_PER_CONN),
+        );
+    }
+    println!("Load average at the end: {}", load_average());
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    if let Some(mode) = value("--serve") {
+        let topics = value("--topics").map_or(1, |n| n.parse().expect("--topics N"));
+        serve(&mode, topics);
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let scale = |full: usize, small: usize| if quick { small } else { full };
+    let settings = Settings {
+        rounds: value("--rounds").map_or(scale(3, 1), |n| n.parse().expect("--rounds N")),
+        warm_up: Duration::from_secs(scale(3, 1) as u64),
+        window: Duration::from_secs(scale(12, 3) as u64),
+        grace: Duration::from_secs(2),
+        clock_ticks: clock_ticks_per_second(),
+    };
+    let mut scenarios = vec![
+        Scenario {
+            key: "A",
+            topics: 1,
+            subscribers: scale(10_000, 500),
+            title: String::new(),
+        },
+        Scenario {
+            key: "B",
+            topics: scale(1_000, 50),
+            subscribers: scale(10_000, 500),
+            title: String::new(),
+        },
+        Scenario {
+            key: "C",
+            topics: 1,
+            subscribers: scale(1_000, 500),
+            title: String::new(),
+        },
+    ];
+    if let Some(only) = value("--scenario") {
+        scenarios.retain(|s| only.split(',').any(|k| k.eq_ignore_ascii_case(s.key)));
+    }
+    for s in &mut scenarios {
+        s.title = if s.topics == 1 {
+            format!(
+                "{}: {} subscribers, 1 topic",
+                s.key,
+                with_commas(s.subscribers)
+            )
+        } else {
+            format!(
+                "{}: {} topics x {} subscribers",
+                s.key,
+                with_commas(s.topics),
+                s.subscribers / s.topics
+            )
+        };
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bench(scenarios, settings));
+}
