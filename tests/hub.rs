@@ -324,3 +324,19 @@ async fn a_subscription_ends_with_its_client() {
     .await
     .expect("the subscription outlived its client");
 }
+
+#[tokio::test]
+async fn a_subscribed_stream_opens_at_once_without_waiting_for_an_event_or_the_open_deadline() {
+    let hub: Hub<Feed> = Hub::builder().build();
+    let router = SseApi::new("Feeds", "1")
+        .handler(hub_common::feed)
+        .open_deadline(Duration::from_secs(3_600))
+        .into_router()
+        .with_state(hub.clone());
+    let client = TestClient::new(router);
+    let stream = tokio::time::timeout(tidings_test_support::PATIENCE, open(&client, "t", None))
+        .await
+        .expect("the head waited for the open deadline");
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+}

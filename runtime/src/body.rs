@@ -92,7 +92,8 @@ impl SseBody {
         self.first.is_some()
     }
 
-    /// Everything queued right now, as one chunk (`None` if nothing is queued).
+    /// Everything queued right now, as one chunk (`None` if nothing is queued). Empty frames,
+    /// which only commit the head (`Sender::commit_head`), add nothing.
     fn poll_queued(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
         let mut chunk = self.first.take();
         let mut coalesced: Option<BytesMut> = None;
@@ -117,7 +118,10 @@ impl SseBody {
                 Poll::Pending => break,
             }
         }
-        coalesced.map(BytesMut::freeze).or(chunk)
+        coalesced
+            .map(BytesMut::freeze)
+            .or(chunk)
+            .filter(|chunk| !chunk.is_empty())
     }
 
     fn restart_keep_alive(&mut self) {

@@ -120,6 +120,12 @@ impl<E> Sender<E> {
         self.frames.is_closed()
     }
 
+    /// Commits the response head now, as the first event would, without sending any bytes: an
+    /// empty frame, which the body skips. For streams that are ready before their first event.
+    pub(crate) async fn commit_head(&self) -> Result<(), SendError> {
+        self.send_frame(Bytes::new()).await
+    }
+
     pub(crate) async fn send_frame(&self, frame: Bytes) -> Result<(), SendError> {
         self.frames
             .send(frame)

@@ -71,6 +71,9 @@ impl<E> SameEvents<E> for E {}
 
 impl<E, F: SameEvents<E>> Forward<E> for Subscription<F> {
     async fn forward_to(mut self, tx: &Sender<E>) -> Result<(), SendError> {
+        // Subscribed: nothing can fail before the first event any more, so the client need not
+        // wait for one (or for the open deadline) to see the stream open.
+        tx.commit_head().await?;
         while let Some(frame) = self.replay.pop_front() {
             tx.send_frame(frame).await?;
         }
