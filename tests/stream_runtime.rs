@@ -450,3 +450,41 @@ async fn shutdown_ends_open_streams_so_graceful_shutdown_completes() {
         .unwrap()
         .unwrap();
 }
+
+#[sse_handler(get, "/both")]
+async fn handler_and_task_send(tx: Sender<TestEvent>) -> Result<(), SendError> {
+    let spawned = tx.clone();
+    tokio::spawn(async move {
+        for n in 0..100 {
+            let _ = spawned.send(TestEvent::Line(format!("task {n}"))).await;
+            tokio::task::yield_now().await;
+        }
+    });
+    for n in 0..100 {
+        tx.send(TestEvent::Line(format!("handler {n}"))).await?;
+        tokio::task::yield_now().await;
+    }
+    tx.closed().await;
+    Ok(())
+}
+
+/// The body skips waking its own task for frames the handler sends while it polls it; frames
+/// from another thread at that moment must still be picked up, down to the last one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_from_the_handler_and_a_spawned_task_at_once_all_arrive() {
+    let server = serve(
+        SseApi::new("t", "1")
+            .handler(handler_and_task_send)
+            .into_router(),
+    )
+    .await;
+    for _ in 0..20 {
+        let mut stream = get(server.addr, "/both", &[]).await;
+        let mut text = String::new();
+        while !(text.contains("data:task 99\n") && text.contains("data:handler 99\n")) {
+            let chunk = stream.next_chunk().await.expect("the stream stalled");
+            text.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+        assert_eq!(text.matches("data:").count(), 200);
+    }
+}

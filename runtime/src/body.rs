@@ -7,7 +7,9 @@ use http_body::{Body, Frame, SizeHint};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll, Wake, Waker};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
@@ -29,10 +31,36 @@ pub(crate) type HandlerTask = BoxFuture<'static, HandlerEnd>;
 /// Chunks larger than this are not grown further by coalescing, so one write stays bounded.
 const MAX_COALESCED_CHUNK: usize = 64 * 1024;
 
+/// Wakes the connection's task when a frame is queued, except while the body is polling the
+/// handler: a frame the handler sends then is taken right after, and a wake would only make
+/// hyper poll the whole connection once more, for nothing, after every event.
+struct FramesWaker {
+    task: futures::task::AtomicWaker,
+    polling_handler: AtomicBool,
+}
+
+impl Wake for FramesWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Pairs with the fence in `SseBody::poll_handler`: either the body, done with the
+        // handler, sees the frame queued before this wake, or this sees that it is done.
+        fence(Ordering::SeqCst);
+        if !self.polling_handler.load(Ordering::Relaxed) {
+            self.task.wake();
+        }
+    }
+}
+
 /// The body of an SSE response.
 pub struct SseBody {
     handler: Option<HandlerTask>,
     frames: mpsc::Receiver<Bytes>,
+    frames_waker: Arc<FramesWaker>,
+    /// `frames_waker` as a `Waker`, made once.
+    frames_waker_handle: Waker,
     /// A frame taken from the channel while the response head was being decided.
     first: Option<Bytes>,
     frames_closed: bool,
@@ -51,9 +79,15 @@ impl SseBody {
         let keep_alive = keep_alive
             .interval()
             .map(|interval| (keep_alive, Box::pin(tokio::time::sleep(interval))));
+        let frames_waker = Arc::new(FramesWaker {
+            task: futures::task::AtomicWaker::new(),
+            polling_handler: AtomicBool::new(false),
+        });
         SseBody {
             handler: Some(handler),
             frames,
+            frames_waker_handle: Waker::from(frames_waker.clone()),
+            frames_waker,
             first: None,
             frames_closed: false,
             keep_alive,
@@ -67,7 +101,16 @@ impl SseBody {
         let Some(handler) = self.handler.as_mut() else {
             return Poll::Pending;
         };
-        let end = ready!(handler.as_mut().poll(cx));
+        self.frames_waker
+            .polling_handler
+            .store(true, Ordering::Relaxed);
+        let polled = handler.as_mut().poll(cx);
+        self.frames_waker
+            .polling_handler
+            .store(false, Ordering::Relaxed);
+        // Pairs with the fence in `FramesWaker::wake_by_ref`.
+        fence(Ordering::SeqCst);
+        let end = ready!(polled);
         self.handler = None;
         Poll::Ready(end)
     }
@@ -93,8 +136,12 @@ impl SseBody {
     }
 
     /// Everything queued right now, as one chunk (`None` if nothing is queued). Empty frames,
-    /// which only commit the head (`Sender::commit_head`), add nothing.
+    /// which only commit the head (`Sender::commit_head`), add nothing. The channel wakes the
+    /// task through `frames_waker`.
     fn poll_queued(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
+        self.frames_waker.task.register(cx.waker());
+        let mut frames_cx = Context::from_waker(&self.frames_waker_handle);
+        let cx = &mut frames_cx;
         let mut chunk = self.first.take();
         let mut coalesced: Option<BytesMut> = None;
         while !self.frames_closed {
