@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Wake, Waker};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
@@ -64,7 +65,7 @@ pub struct SseBody {
     /// A frame taken from the channel while the response head was being decided.
     first: Option<Bytes>,
     frames_closed: bool,
-    keep_alive: Option<(KeepAlive, Pin<Box<Sleep>>)>,
+    keep_alive: Option<KeepAliveTimer>,
     shutdown: Shutdown,
     done: bool,
 }
@@ -76,9 +77,12 @@ impl SseBody {
         keep_alive: KeepAlive,
         shutdown: Shutdown,
     ) -> Self {
-        let keep_alive = keep_alive
-            .interval()
-            .map(|interval| (keep_alive, Box::pin(tokio::time::sleep(interval))));
+        let keep_alive = keep_alive.interval().map(|interval| KeepAliveTimer {
+            setting: keep_alive,
+            interval,
+            timer: Box::pin(tokio::time::sleep(interval)),
+            last_write: Instant::now(),
+        });
         let frames_waker = Arc::new(FramesWaker {
             task: futures::task::AtomicWaker::new(),
             polling_handler: AtomicBool::new(false),
@@ -172,20 +176,43 @@ impl SseBody {
     }
 
     fn restart_keep_alive(&mut self) {
-        if let Some((keep_alive, timer)) = &mut self.keep_alive {
-            let interval = keep_alive.interval().expect("only set when on");
-            timer.as_mut().reset(Instant::now() + interval);
+        if let Some(keep_alive) = &mut self.keep_alive {
+            keep_alive.last_write = Instant::now();
         }
     }
 
     fn poll_keep_alive(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
-        let (keep_alive, timer) = self.keep_alive.as_mut()?;
-        if timer.as_mut().poll(cx).is_pending() {
-            return None;
+        self.keep_alive.as_mut()?.poll(cx)
+    }
+}
+
+/// The keep-alive of a stream. An event only notes the time (resetting a timer on every event
+/// would cost a lock on tokio's timer wheel each time); when the timer fires, it sends a
+/// keep-alive if the stream has been idle for the interval, or waits for the rest of it.
+struct KeepAliveTimer {
+    setting: KeepAlive,
+    interval: Duration,
+    timer: Pin<Box<Sleep>>,
+    last_write: Instant,
+}
+
+impl KeepAliveTimer {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
+        loop {
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return None;
+            }
+            let due = self.last_write + self.interval;
+            let now = Instant::now();
+            if now >= due {
+                self.last_write = now;
+                self.timer.as_mut().reset(now + self.interval);
+                return Some(self.setting.frame());
+            }
+            // An event went out since the timer was set: wait for the rest of the interval
+            // (polling again registers the timer).
+            self.timer.as_mut().reset(due);
         }
-        let frame = keep_alive.frame();
-        self.restart_keep_alive();
-        Some(frame)
     }
 }
 

@@ -78,6 +78,10 @@ impl<E, F: SameEvents<E>> Forward<E> for Subscription<F> {
             tx.send_frame(frame).await?;
         }
         let topic = self.membership.topic.clone();
+        // One future for the whole subscription: making one per event would register with the
+        // channel (a lock) after every event.
+        let closed = tx.closed();
+        let mut closed = std::pin::pin!(closed);
         loop {
             let appended = topic.appended();
             let mut appended = std::pin::pin!(appended);
@@ -87,7 +91,7 @@ impl<E, F: SameEvents<E>> Forward<E> for Subscription<F> {
                 Next::Empty => {
                     tokio::select! {
                         biased;
-                        () = tx.closed() => return Err(SendError::Disconnected),
+                        () = &mut closed => return Err(SendError::Disconnected),
                         () = appended => {}
                     }
                 }
