@@ -83,21 +83,27 @@ impl<E, F: SameEvents<E>> Forward<E> for Subscription<F> {
         let closed = tx.closed();
         let mut closed = std::pin::pin!(closed);
         loop {
+            // Enabled before reading, so that an append after the read wakes it.
             let appended = topic.appended();
             let mut appended = std::pin::pin!(appended);
             appended.as_mut().enable();
             match topic.read(&mut self.membership.cursor) {
-                Next::Frame(frame) => tx.send_frame(frame).await?,
-                Next::Empty => {
-                    tokio::select! {
-                        biased;
-                        () = &mut closed => return Err(SendError::Disconnected),
-                        () = appended => {}
+                Next::Frame { frame, newest } => {
+                    tx.send_frame(frame).await?;
+                    if !newest {
+                        continue;
                     }
+                    // It was the newest: wait for the next append without reading again.
                 }
+                Next::Empty => {}
                 // Dropping the subscription counts it; ending the stream makes the client
                 // reconnect and resume from its last id.
                 Next::Behind | Next::Closed => return Ok(()),
+            }
+            tokio::select! {
+                biased;
+                () = &mut closed => return Err(SendError::Disconnected),
+                () = appended => {}
             }
         }
     }

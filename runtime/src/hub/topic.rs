@@ -102,7 +102,8 @@ pub(crate) enum Joined {
 
 /// What a subscriber reads next.
 pub(crate) enum Next {
-    Frame(Bytes),
+    /// The next event, and whether it is the newest the log holds.
+    Frame { frame: Bytes, newest: bool },
     /// Nothing new yet.
     Empty,
     /// It fell further behind than its queue allows.
@@ -323,7 +324,10 @@ impl Topic {
         match log.entries.get((next - log.first) as usize) {
             Some(entry) => {
                 cursor.delivered = next;
-                Next::Frame(entry.frame.clone())
+                Next::Frame {
+                    frame: entry.frame.clone(),
+                    newest: next == log.head(),
+                }
             }
             None => Next::Empty,
         }
