@@ -38,21 +38,19 @@ pub(crate) fn extract(attrs: &[Attribute]) -> Docs {
 }
 
 fn from_lines(lines: &[String]) -> Docs {
-    // Strip the indentation common to all non-blank lines, as rustdoc does.
+    // Strip the indentation common to all non-blank lines, as rustdoc does. Counted in
+    // characters, not bytes: lines may be indented with different (multi-byte) spaces.
     let indent = lines
         .iter()
         .filter(|line| !line.trim().is_empty())
-        .map(|line| line.len() - line.trim_start().len())
+        .map(|line| line.chars().take_while(|c| c.is_whitespace()).count())
         .min()
         .unwrap_or(0);
     let lines: Vec<&str> = lines
         .iter()
-        .map(|line| {
-            if line.trim().is_empty() {
-                ""
-            } else {
-                line[indent..].trim_end()
-            }
+        .map(|line| match line.char_indices().nth(indent) {
+            Some((start, _)) if !line.trim().is_empty() => line[start..].trim_end(),
+            _ => "",
         })
         .collect();
     let start = lines.iter().position(|line| !line.is_empty());
@@ -115,6 +113,21 @@ mod tests {
         let d = extract(&attrs);
         assert_eq!(d.full.as_deref(), Some("One.\n\nTwo."));
         assert_eq!(d.description.as_deref(), Some("Two."));
+    }
+
+    #[test]
+    fn indentation_with_multi_byte_spaces_is_stripped_by_character() {
+        // One ASCII space on one line, an ideographic space (three bytes) on the other: slicing
+        // the second line by the first one's byte count would cut a character.
+        let d = docs(&[
+            " First.",
+            "\u{3000}Second.",
+            "",
+            "\u{3000}More:",
+            "\u{3000}\u{3000}indented.",
+        ]);
+        assert_eq!(d.summary.as_deref(), Some("First. Second."));
+        assert_eq!(d.description.as_deref(), Some("More:\n\u{3000}indented."));
     }
 
     #[test]
