@@ -182,3 +182,71 @@ async fn the_function_stays_callable_as_an_associated_fn() {
     assert_eq!(format!("{handler:?}"), "bare");
     let _future = bare::bare;
 }
+
+#[sse_handler(get, "/send-only")]
+async fn send_only(tx: Sender<Feed>) -> Result<(), SendError> {
+    tx.send(Feed::Done).await
+}
+
+/// An error type whose own `500` is JSON.
+struct JsonError;
+
+impl axum::response::IntoResponse for JsonError {
+    fn into_response(self) -> axum::response::Response {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({})),
+        )
+            .into_response()
+    }
+}
+
+impl tidings::openapi::DocumentedError for JsonError {
+    fn responses(doc: &mut tidings::openapi::OperationDoc) {
+        doc.response(
+            "500",
+            tidings::openapi::Response::new("The store failed.").with_content(
+                "application/json",
+                schemars::json_schema!({ "type": "object" }),
+            ),
+        );
+    }
+}
+
+#[sse_handler(get, "/json-error")]
+async fn json_error(tx: Sender<Feed>) -> Result<(), JsonError> {
+    let _ = tx.send(Feed::Done).await;
+    Ok(())
+}
+
+#[test]
+fn send_error_documents_its_500_and_a_panic_adds_to_an_error_types_own_500() {
+    let doc = SseApi::<()>::new("t", "1")
+        .handler(send_only)
+        .handler(json_error)
+        .openapi_value();
+    let responses = &doc["paths"]["/send-only"]["get"]["responses"];
+    let codes: Vec<_> = responses.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(codes, ["200", "500"], "no bare `default`: {responses}");
+    let description = responses["500"]["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("An event could not be sent"),
+        "{description}"
+    );
+    assert!(description.ends_with("Or: The handler panicked before its first event."));
+    assert!(responses["500"]["content"]["text/plain"].is_object());
+
+    // The panic's text body is listed beside the error type's JSON one, not instead of it.
+    let json = &doc["paths"]["/json-error"]["get"]["responses"]["500"];
+    assert_eq!(
+        json["description"],
+        "The store failed. Or: The handler panicked before its first event."
+    );
+    let media: Vec<_> = json["content"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(media, ["application/json", "text/plain"]);
+}

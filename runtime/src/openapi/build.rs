@@ -146,10 +146,20 @@ fn operation(
     let mut ok = Response::new("The event stream.");
     ok.content.insert("text/event-stream".to_owned(), media);
     responses.insert("200".to_owned(), ok);
-    responses.entry("500".to_owned()).or_insert_with(|| {
-        Response::new("The handler panicked before its first event.")
-            .with_content("text/plain", schemars::json_schema!({ "type": "string" }))
-    });
+    // A panic before the first event is a `500` with a text body whatever the error type: add
+    // it to the error type's own `500`, if it documents one, rather than hide either.
+    let panicked = "The handler panicked before its first event.";
+    let text = MediaType::schema(schemars::json_schema!({ "type": "string" }));
+    let internal = responses
+        .entry("500".to_owned())
+        .or_insert_with(|| Response::new(panicked));
+    if !internal.description.contains(panicked) {
+        internal.description = format!("{} Or: {panicked}", internal.description);
+    }
+    internal
+        .content
+        .entry("text/plain".to_owned())
+        .or_insert(text);
 
     let operation = Operation {
         tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
