@@ -250,3 +250,80 @@ fn send_error_documents_its_500_and_a_panic_adds_to_an_error_types_own_500() {
         .collect();
     assert_eq!(media, ["application/json", "text/plain"]);
 }
+
+#[sse_handler(get, "/rooms/{room}/feed")]
+async fn first_feed(Path(room): Path<String>, tx: Sender<Feed>) {
+    let _ = tx.send(Feed::Line(room)).await;
+}
+
+#[sse_handler(get, "/rooms/{name}/feed")]
+async fn renamed_feed(Path(name): Path<String>, tx: Sender<Feed>) {
+    let _ = tx.send(Feed::Line(name)).await;
+}
+
+#[sse_handler(post, "/rooms/{room}/feed")]
+async fn posted_feed(Path(room): Path<String>, tx: Sender<Feed>) {
+    let _ = tx.send(Feed::Line(room)).await;
+}
+
+/// Registers `second` after `first`; returns the panic's message and where it pointed.
+fn register_twice<A, B, MA, MB>(first: A, second: B) -> Option<(String, String)>
+where
+    A: SseHandler<(), MA> + std::panic::UnwindSafe,
+    B: SseHandler<(), MB> + std::panic::UnwindSafe,
+{
+    let location = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = location.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Some(at) = info.location() {
+            *seen.lock().unwrap() = format!("{}:{}", at.file(), at.line());
+        }
+    }));
+    let registered =
+        std::panic::catch_unwind(|| SseApi::<()>::new("t", "1").handler(first).handler(second));
+    std::panic::set_hook(previous);
+    let message = registered.err()?.downcast::<String>().unwrap();
+    let location = location.lock().unwrap().clone();
+    Some((*message, location))
+}
+
+#[test]
+fn two_handlers_on_one_route_are_refused_where_the_second_is_registered_naming_both() {
+    // A path that differs only in its parameter's name is the same route to axum.
+    let (message, location) =
+        register_twice(first_feed, renamed_feed).expect("the second registration is refused");
+    assert!(
+        message.contains("`renamed_feed` (GET /rooms/{name}/feed)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`first_feed` (GET /rooms/{room}/feed)"),
+        "{message}"
+    );
+    assert!(
+        location.starts_with("tests/handler_macro.rs:"),
+        "{location}"
+    );
+    let (message, _) = register_twice(first_feed, first_feed).expect("refused");
+    assert!(message
+        .contains("`first_feed` (GET /rooms/{room}/feed) conflicts with handler `first_feed`"));
+
+    // The same path with another method is a second operation, served and documented.
+    assert!(register_twice(first_feed, posted_feed).is_none());
+    let api = SseApi::<()>::new("t", "1")
+        .handler(first_feed)
+        .handler(posted_feed);
+    let doc = api.openapi_value();
+    let methods: Vec<_> = doc["paths"]["/rooms/{room}/feed"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(methods, ["get", "post"]);
+    let _ = SseApi::<()>::new("t", "1")
+        .handler(first_feed)
+        .handler(posted_feed)
+        .into_router();
+}

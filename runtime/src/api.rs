@@ -63,11 +63,35 @@ where
     }
 
     /// Registers a handler made by `#[sse_handler]` at its method and path.
+    ///
+    /// # Panics
+    ///
+    /// At this call, naming both handlers, if a handler registered before serves the same
+    /// method and path, or a path that differs only in its parameters' names (axum could route
+    /// neither, and the API document could describe only one).
+    #[track_caller]
     pub fn handler<H, M>(mut self, handler: H) -> Self
     where
         H: SseHandler<S, M>,
     {
         let meta = H::meta();
+        if let Some((earlier, _)) = self
+            .handlers
+            .iter()
+            .find(|(docs, _)| routes_conflict(&docs.meta, &meta))
+        {
+            panic!(
+                "handler `{}` ({} {}) conflicts with handler `{}` ({} {}), registered before: \
+                 two handlers cannot serve the same method and path, and one path cannot be \
+                 written with two sets of parameter names",
+                meta.operation_id,
+                meta.method,
+                meta.path,
+                earlier.meta.operation_id,
+                earlier.meta.method,
+                earlier.meta.path,
+            );
+        }
         let keep_alive = meta.keep_alive;
         let route: RouteFactory<S> = Box::new(move |api: &StreamConfig| {
             let config = StreamConfig {
@@ -235,4 +259,27 @@ where
         }
         router
     }
+}
+
+/// Whether axum could not route both: the same path shape (parameter names aside) with the same
+/// method, or written with different parameter names at all.
+fn routes_conflict(a: &HandlerMeta, b: &HandlerMeta) -> bool {
+    let shape = |path: &str| -> Vec<String> {
+        path.split('/')
+            .map(|segment| {
+                if segment.starts_with('{') && segment.ends_with('}') {
+                    // `{id}` and `{*rest}` are different kinds of parameter; names do not count.
+                    if segment.starts_with("{*") {
+                        "{*}"
+                    } else {
+                        "{}"
+                    }
+                    .to_owned()
+                } else {
+                    segment.to_owned()
+                }
+            })
+            .collect()
+    };
+    shape(a.path) == shape(b.path) && (a.method == b.method || a.path != b.path)
 }
