@@ -327,3 +327,29 @@ fn two_handlers_on_one_route_are_refused_where_the_second_is_registered_naming_b
         .handler(posted_feed)
         .into_router();
 }
+
+#[sse_handler(get, "/files/{*path}")]
+async fn file_feed(Path(path): Path<String>, tx: Sender<Feed>) {
+    let _ = tx.send(Feed::Line(path)).await;
+}
+
+#[tokio::test]
+async fn a_wildcard_route_is_a_valid_openapi_path_template_and_still_routes() {
+    let api = SseApi::<()>::new("t", "1").handler(file_feed);
+    let doc = api.openapi_value();
+    let paths: Vec<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(paths, ["/files/{path}"]);
+    let parameters = &doc["paths"]["/files/{path}"]["get"]["parameters"];
+    assert_eq!(parameters[0]["name"], "path");
+    assert_eq!(parameters[0]["in"], "path");
+    assert_eq!(parameters[0]["required"], true);
+    let description = parameters[0]["description"].as_str().unwrap();
+    assert!(description.contains("rest of the path"), "{description}");
+
+    let server = serve(SseApi::<()>::new("t", "1").handler(file_feed).into_router()).await;
+    let text = get(server.addr, "/files/a/b.txt", &[])
+        .await
+        .read_until("a/b.txt")
+        .await;
+    assert!(text.contains("data:\"a/b.txt\"\n"), "{text}");
+}

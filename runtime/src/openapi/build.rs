@@ -69,7 +69,7 @@ pub(crate) fn build(
         generator = back;
         let method = handler.meta.method.as_str().to_ascii_lowercase();
         doc.paths
-            .entry(handler.meta.path.to_owned())
+            .entry(path_template(handler.meta.path))
             .or_default()
             .operations
             .insert(method, operation);
@@ -126,6 +126,17 @@ fn operation(
             parameters.insert(index.min(parameters.len()), param);
         }
     }
+    // OpenAPI has no wildcard parameters: say so on the parameter that stands for one.
+    for param in &mut parameters {
+        let wildcard = format!("{{*{}}}", param.name);
+        if param.location == ParameterIn::Path && meta.path.contains(&wildcard) {
+            let note = "The rest of the path, `/` included (sent as is, not percent-encoded).";
+            param.description = Some(match param.description.take() {
+                Some(description) => format!("{description} {note}"),
+                None => note.to_owned(),
+            });
+        }
+    }
     // Path parameters first, in route order; the others as documented.
     parameters.sort_by_key(|p| match p.location {
         ParameterIn::Path => meta
@@ -172,4 +183,10 @@ fn operation(
         deprecated: meta.deprecated,
     };
     (operation, generator)
+}
+
+/// The route as an OpenAPI path template: axum's wildcard `{*rest}` becomes `{rest}`, since
+/// OpenAPI templates have no wildcard (its parameter's description says it takes the rest).
+fn path_template(route: &str) -> String {
+    route.replace("{*", "{")
 }
