@@ -94,6 +94,8 @@ pub struct EventStream<S> {
     decoder: Decoder,
     ready: VecDeque<Event>,
     scratch: Vec<Event>,
+    /// An error to yield once the events completed before it are out.
+    failed: Option<StreamError>,
     ended: bool,
 }
 
@@ -110,6 +112,7 @@ impl<S> EventStream<S> {
             decoder,
             ready: VecDeque::new(),
             scratch: Vec::new(),
+            failed: None,
             ended: false,
         }
     }
@@ -145,8 +148,12 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
+            // Events completed before a failure still come first, then the failure, then the end.
             if let Some(event) = this.ready.pop_front() {
                 return Poll::Ready(Some(Ok(event)));
+            }
+            if let Some(failed) = this.failed.take() {
+                return Poll::Ready(Some(Err(failed)));
             }
             if this.ended {
                 return Poll::Ready(None);
@@ -157,15 +164,12 @@ where
                     this.take_ready();
                     if let Err(limit) = fed {
                         this.ended = true;
-                        // Events completed before the offending line still come first.
-                        if this.ready.is_empty() {
-                            return Poll::Ready(Some(Err(StreamError::Limit(limit))));
-                        }
+                        this.failed = Some(StreamError::Limit(limit));
                     }
                 }
                 Some(Err(e)) => {
                     this.ended = true;
-                    return Poll::Ready(Some(Err(StreamError::Transport(e.into()))));
+                    this.failed = Some(StreamError::Transport(e.into()));
                 }
                 None => {
                     this.ended = true;
@@ -264,5 +268,39 @@ where
                 Err(e) => return Poll::Ready(Some(Err(e.into()))),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One chunk that completes an event and then exceeds the line cap: the event, then the
+    /// error, then the end; never a clean end that hides the error.
+    #[test]
+    fn a_limit_error_after_complete_events_in_one_chunk_is_reported_after_them() {
+        let chunk = format!("data: first\n\ndata: {}", "x".repeat(64));
+        let bytes = futures::stream::iter([Ok::<_, std::io::Error>(chunk)]);
+        let mut stream = EventStream::with_decoder(bytes, Decoder::with_max_line_len(32));
+        let items: Vec<_> = futures::executor::block_on_stream(&mut stream).collect();
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[0].as_ref().unwrap().data, "first");
+        assert!(
+            matches!(items[1], Err(StreamError::Limit(_))),
+            "{:?}",
+            items[1]
+        );
+    }
+
+    #[test]
+    fn a_transport_error_after_complete_events_is_reported_after_them() {
+        let chunks = [
+            Ok("data: first\n\n".to_owned()),
+            Err(std::io::Error::other("reset")),
+        ];
+        let stream = EventStream::new(futures::stream::iter(chunks));
+        let items: Vec<_> = futures::executor::block_on_stream(stream).collect();
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(matches!(items[1], Err(StreamError::Transport(_))));
     }
 }
