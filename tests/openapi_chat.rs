@@ -147,3 +147,20 @@ async fn every_event_the_chat_sends_validates_against_its_schemas() {
         );
     }
 }
+
+#[test]
+fn the_docs_page_shows_event_payloads_with_their_fields_not_references() {
+    let html = tidings::openapi::docs_html(&app::api(tidings::Shutdown::new()).openapi());
+    let events = &html[html.find("<h3>Events</h3>").expect("an events section")..];
+    let events = &events[..events.find("</section>").unwrap()];
+    assert!(!events.contains("$ref"), "{events}");
+    // `posted`'s data: the fields of its struct, with their descriptions.
+    for field in [
+        "&quot;user&quot;",
+        "&quot;text&quot;",
+        "&quot;reply_to&quot;",
+        "Who posted it.",
+    ] {
+        assert!(events.contains(field), "{field} missing from {events}");
+    }
+}

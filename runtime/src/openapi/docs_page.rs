@@ -1,11 +1,16 @@
 //! The human page for an API: self-contained HTML, rendered on the server from the document, so
 //! it needs no script or stylesheet from anywhere else.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use schemars::Schema;
 use serde_json::Value;
 
 use super::model::{OpenApi, Operation};
+
+/// The document's shared schemas, by name, for showing schemas with their references resolved.
+type Components = BTreeMap<String, Schema>;
 
 /// Renders `doc` as one HTML page: each operation with its parameters, responses and events,
 /// and the shared schemas.
@@ -29,8 +34,9 @@ pub fn docs_html(doc: &OpenApi) -> String {
         let _ = writeln!(out, "<p>{}</p>", esc(description));
     }
     let _ = writeln!(out, "<p class=\"muted\">OpenAPI {}</p>", esc(&doc.openapi));
+    let components = &doc.components.schemas;
     for (path, method, op) in doc.operations() {
-        operation(&mut out, path, method, op);
+        operation(&mut out, path, method, op, components);
     }
     if !doc.components.schemas.is_empty() {
         out.push_str("<h2>Schemas</h2>\n");
@@ -40,7 +46,7 @@ pub fn docs_html(doc: &OpenApi) -> String {
                 "<section id=\"schema-{}\"><h3>{}</h3>{}</section>",
                 esc(name),
                 esc(name),
-                pre(schema.as_value())
+                pre(schema.as_value(), components)
             );
         }
     }
@@ -48,7 +54,7 @@ pub fn docs_html(doc: &OpenApi) -> String {
     out
 }
 
-fn operation(out: &mut String, path: &str, method: &str, op: &Operation) {
+fn operation(out: &mut String, path: &str, method: &str, op: &Operation, components: &Components) {
     let id = op.operation_id.as_deref().unwrap_or("");
     let _ = writeln!(
         out,
@@ -76,7 +82,7 @@ fn operation(out: &mut String, path: &str, method: &str, op: &Operation) {
                 esc(&p.name),
                 esc(location.as_str().unwrap_or("")),
                 if p.required { "yes" } else { "no" },
-                esc(&p.schema.as_value().to_string()),
+                esc(&resolved(p.schema.as_value(), components, &mut Vec::new()).to_string()),
                 esc(p.description.as_deref().unwrap_or(""))
             );
         }
@@ -87,7 +93,7 @@ fn operation(out: &mut String, path: &str, method: &str, op: &Operation) {
         for (media, content) in &body.content {
             let _ = writeln!(out, "<p><code>{}</code></p>", esc(media));
             if let Some(schema) = &content.schema {
-                out.push_str(&pre(schema.as_value()));
+                out.push_str(&pre(schema.as_value(), components));
             }
         }
     }
@@ -109,12 +115,12 @@ fn operation(out: &mut String, path: &str, method: &str, op: &Operation) {
         .and_then(|r| r.content.get("text/event-stream"))
         .and_then(|m| m.item_schema.as_ref().or(m.schema.as_ref()));
     if let Some(items) = stream {
-        events(out, items.as_value());
+        events(out, items.as_value(), components);
     }
     out.push_str("</section>\n");
 }
 
-fn events(out: &mut String, items: &Value) {
+fn events(out: &mut String, items: &Value, components: &Components) {
     out.push_str("<h3>Events</h3>\n");
     let branches = match items.get("oneOf").and_then(Value::as_array) {
         Some(branches) => branches.iter().collect(),
@@ -147,13 +153,58 @@ fn events(out: &mut String, items: &Value) {
             .cloned()
             .unwrap_or_default();
         let shown = data.get("contentSchema").unwrap_or(&data);
-        let _ = writeln!(out, "<p>data:</p>{}</div>", pre(shown));
+        let _ = writeln!(out, "<p>data:</p>{}</div>", pre(shown, components));
     }
 }
 
-fn pre(value: &Value) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+/// A schema as pretty JSON, its references into `components` replaced by what they name.
+fn pre(value: &Value, components: &Components) -> String {
+    let shown = resolved(value, components, &mut Vec::new());
+    let text = serde_json::to_string_pretty(&shown).unwrap_or_default();
     format!("<pre>{}</pre>", esc(&text))
+}
+
+/// `value` with every `{"$ref": "#/components/schemas/Name"}` replaced by that schema, so a
+/// reader sees the fields, not a pointer. A reference to a schema being expanded already (a
+/// recursive type) stays a reference.
+fn resolved(value: &Value, components: &Components, expanding: &mut Vec<String>) -> Value {
+    match value {
+        Value::Object(object) => {
+            let target = object
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+            if let Some(name) = target {
+                if let Some(schema) = components.get(name) {
+                    if !expanding.iter().any(|n| n == name) {
+                        expanding.push(name.to_owned());
+                        let mut inlined = resolved(schema.as_value(), components, expanding);
+                        expanding.pop();
+                        // Keys beside the reference (a description, say) are kept.
+                        if let Value::Object(inlined) = &mut inlined {
+                            for (key, value) in object.iter().filter(|(k, _)| *k != "$ref") {
+                                inlined.insert(key.clone(), resolved(value, components, expanding));
+                            }
+                        }
+                        return inlined;
+                    }
+                }
+            }
+            Value::Object(
+                object
+                    .iter()
+                    .map(|(key, value)| (key.clone(), resolved(value, components, expanding)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| resolved(item, components, expanding))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 fn esc(text: &str) -> String {
@@ -176,3 +227,34 @@ code,pre{font-family:ui-monospace,monospace}pre{background:#f5f5f5;padding:.5rem
 .op{border-top:1px solid #ccc;margin-top:2rem}.method{background:#246;color:#fff;padding:0 .4rem;border-radius:3px}\
 .event{border-left:3px solid #8ab;padding-left:.8rem;margin:.8rem 0}.muted{color:#666}\
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn references_are_inlined_and_a_recursive_one_expanded_once() {
+        let mut components = Components::new();
+        components.insert(
+            "Node".to_owned(),
+            schemars::json_schema!({
+                "type": "object",
+                "properties": { "next": { "$ref": "#/components/schemas/Node" } }
+            }),
+        );
+        let shown = resolved(
+            &json!({ "$ref": "#/components/schemas/Node", "description": "The head." }),
+            &components,
+            &mut Vec::new(),
+        );
+        assert_eq!(
+            shown,
+            json!({
+                "type": "object",
+                "description": "The head.",
+                "properties": { "next": { "$ref": "#/components/schemas/Node" } }
+            })
+        );
+    }
+}
