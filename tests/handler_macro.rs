@@ -53,7 +53,7 @@ async fn room_feed(
     tx.send(Feed::Done).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Prompt {
     text: String,
 }
@@ -352,4 +352,77 @@ async fn a_wildcard_route_is_a_valid_openapi_path_template_and_still_routes() {
         .read_until("a/b.txt")
         .await;
     assert!(text.contains("data:\"a/b.txt\"\n"), "{text}");
+}
+
+/// An error type whose own `422` is JSON.
+struct Rejected;
+
+impl axum::response::IntoResponse for Rejected {
+    fn into_response(self) -> axum::response::Response {
+        let body = Json(serde_json::json!({ "error": "empty prompt" }));
+        (StatusCode::UNPROCESSABLE_ENTITY, body).into_response()
+    }
+}
+
+impl tidings::openapi::DocumentedError for Rejected {
+    fn responses(doc: &mut tidings::openapi::OperationDoc) {
+        doc.response(
+            "422",
+            tidings::openapi::Response::new("The prompt is empty.").with_content(
+                "application/json",
+                schemars::json_schema!({ "type": "object" }),
+            ),
+        );
+    }
+}
+
+#[sse_handler(post, "/complete")]
+async fn complete(tx: Sender<Feed>, Json(prompt): Json<Prompt>) -> Result<(), Rejected> {
+    if prompt.text.is_empty() {
+        return Err(Rejected);
+    }
+    let _ = tx.send(Feed::Line(prompt.text)).await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_error_types_422_is_documented_beside_the_json_extractors_own() {
+    let doc = SseApi::<()>::new("t", "1")
+        .handler(complete)
+        .openapi_value();
+    let unprocessable = &doc["paths"]["/complete"]["post"]["responses"]["422"];
+    let media: Vec<_> = unprocessable["content"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(media, ["application/json", "text/plain"], "{unprocessable}");
+    assert_eq!(
+        unprocessable["description"],
+        "The request body does not match its schema. Or: The prompt is empty."
+    );
+
+    // And the server does send both.
+    let server = serve(SseApi::<()>::new("t", "1").handler(complete).into_router()).await;
+    for (body, media) in [
+        (r#"{"text":""}"#, "application/json"),
+        (r#"{"txt":1}"#, "text/plain"),
+    ] {
+        let http_request = http::Request::post(format!("http://{}/complete", server.addr))
+            .header("host", "test")
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .unwrap();
+        let response = request(server.addr, http_request).await;
+        assert_eq!(
+            response.head.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
+        assert!(
+            response.header("content-type").unwrap().starts_with(media),
+            "{body}"
+        );
+    }
 }

@@ -142,9 +142,19 @@ impl OperationDoc {
         self
     }
 
-    /// Sets the response for `status` (`"404"`, `"4XX"`, `"default"`).
+    /// Adds the response for `status` (`"404"`, `"4XX"`, `"default"`). When one is documented
+    /// for `status` already (by an extractor, say, and then by the error type), both stay: the
+    /// descriptions are joined and the media types merged (one media type described twice
+    /// takes either schema), since the server may send either.
     pub fn response(&mut self, status: impl Into<String>, response: Response) -> &mut Self {
-        self.responses.insert(status.into(), response);
+        match self.responses.entry(status.into()) {
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(response);
+            }
+            std::collections::btree_map::Entry::Occupied(mut entry) => {
+                merge_response(entry.get_mut(), response);
+            }
+        }
         self
     }
 
@@ -265,4 +275,28 @@ fn split_description(mut schema: Value) -> (Option<String>, Schema) {
         .and_then(|d| d.as_str().map(str::to_owned));
     let schema = Schema::try_from(schema).unwrap_or_else(|_| Schema::default());
     (description, schema)
+}
+
+/// Folds `added` into `existing`: both descriptions, every media type, and for a media type
+/// both describe, either schema.
+fn merge_response(existing: &mut Response, added: Response) {
+    if existing.description != added.description {
+        existing.description = format!("{} Or: {}", existing.description, added.description);
+    }
+    for (media, content) in added.content {
+        match existing.content.get_mut(&media) {
+            None => {
+                existing.content.insert(media, content);
+            }
+            Some(known) => {
+                if let (Some(a), Some(b)) = (&known.schema, &content.schema) {
+                    if a != b {
+                        known.schema = Some(schemars::json_schema!({
+                            "anyOf": [a.as_value(), b.as_value()]
+                        }));
+                    }
+                }
+            }
+        }
+    }
 }
