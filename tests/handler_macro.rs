@@ -426,3 +426,23 @@ async fn an_error_types_422_is_documented_beside_the_json_extractors_own() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_test_client_posts_json_and_reads_an_error_responses_body() {
+    let router = SseApi::<()>::new("t", "1").handler(complete).into_router();
+    let client = tidings::testing::TestClient::new(router);
+    let mut accepted = client
+        .post_json("/complete", &serde_json::json!({ "text": "hi" }))
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(accepted.next_raw().await.unwrap().unwrap().data, r#""hi""#);
+
+    let rejected = client
+        .post_json("/complete", &serde_json::json!({ "text": "" }))
+        .await;
+    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        rejected.text().await.unwrap(),
+        r#"{"error":"empty prompt"}"#
+    );
+}

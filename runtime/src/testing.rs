@@ -66,6 +66,30 @@ impl TestClient {
         self.request(request).await
     }
 
+    /// `GET path` as a reconnecting client sends it, with `Last-Event-ID: last_event_id`.
+    pub async fn resume(&self, path: &str, last_event_id: &str) -> TestStream {
+        let request = Request::get(path)
+            .header("last-event-id", last_event_id)
+            .body(Body::empty())
+            .expect("a valid request path and Last-Event-ID");
+        self.request(request).await
+    }
+
+    /// `POST path` with `body` serialized as JSON (`content-type: application/json`), as a
+    /// stream that takes a JSON request body expects.
+    pub async fn post_json<T: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &T,
+    ) -> TestStream {
+        let json = serde_json::to_vec(body).expect("the test's request body serializes to JSON");
+        let request = Request::post(path)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json))
+            .expect("a valid request path");
+        self.request(request).await
+    }
+
     /// Any request, e.g. a `POST` with a body or a `Last-Event-ID` header.
     pub async fn request(&self, request: Request<Body>) -> TestStream {
         let response = match self.router.clone().oneshot(request).await {
@@ -145,6 +169,25 @@ impl TestStream {
     /// The response headers.
     pub fn headers(&self) -> &http::HeaderMap {
         &self.head.headers
+    }
+
+    /// The whole body as text, for a response that is not an event stream (an error's body).
+    /// Read it instead of events, not after some.
+    pub async fn text(self) -> Result<String, TestError> {
+        let mut bytes = self.events.into_inner();
+        let mut body = Vec::new();
+        let read = async {
+            while let Some(chunk) = bytes.next().await {
+                let chunk =
+                    chunk.map_err(|e| TestError::Stream(StreamError::Transport(e.into())))?;
+                body.extend_from_slice(&chunk);
+            }
+            Ok(())
+        };
+        tokio::time::timeout(self.timeout, read)
+            .await
+            .map_err(|_| TestError::Timeout { received: 0 })??;
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     /// The next raw event; `Ok(None)` at the end of the stream.

@@ -3,9 +3,7 @@
 
 #![allow(dead_code)]
 
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::Request;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -59,11 +57,11 @@ pub fn client(hub: &Hub<Feed>) -> TestClient {
 }
 
 pub async fn open(client: &TestClient, topic: &str, last: Option<&str>) -> TestStream {
-    let mut request = Request::get(format!("/topics/{topic}"));
-    if let Some(last) = last {
-        request = request.header("last-event-id", last);
+    let path = format!("/topics/{topic}");
+    match last {
+        Some(last) => client.resume(&path, last).await,
+        None => client.get(&path).await,
     }
-    client.request(request.body(Body::empty()).unwrap()).await
 }
 
 /// The next `n` events as `(id, event)`.

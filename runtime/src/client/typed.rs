@@ -135,6 +135,12 @@ impl<S> EventStream<S> {
     fn take_ready(&mut self) {
         self.ready.extend(self.scratch.drain(..));
     }
+
+    /// The byte stream, for reading what was not decoded (nothing has been, if no event was
+    /// asked for).
+    pub(crate) fn into_inner(self) -> S {
+        self.bytes
+    }
 }
 
 impl<S, B, Err> Stream for EventStream<S>

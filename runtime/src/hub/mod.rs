@@ -43,10 +43,8 @@
 //!
 //! // A client that saw the first event reconnects and gets the second one.
 //! let client = tidings::testing::TestClient::new(app);
-//! let request = axum::http::Request::get("/rooms/lobby/events")
-//!     .header("last-event-id", first.as_str())
-//!     .body(axum::body::Body::empty())?;
-//! let missed = client.request(request).await.take::<RoomEvent>(1).await?;
+//! let mut resumed = client.resume("/rooms/lobby/events", first.as_str()).await;
+//! let missed = resumed.take::<RoomEvent>(1).await?;
 //! assert_eq!(missed, [RoomEvent::Posted("again".into())]);
 //! # Ok::<_, Box<dyn std::error::Error>>(())
 //! # }).unwrap();
