@@ -176,11 +176,21 @@ pub fn js_dependency(package: &str) -> bool {
         .join(package)
         .is_dir();
     if !installed {
-        let message = format!("npm package `{package}` missing: run `npm ci --prefix tests/js`");
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-        eprintln!("SKIPPED: {message}");
+        skipped(&format!(
+            "npm package `{package}` missing: run `npm ci --prefix tests/js`"
+        ));
     }
     installed
+}
+
+/// Says that a test is skipped because `missing` is: on the terminal even when the test passes
+/// (straight to standard error, which the test harness does not capture, unlike `eprintln!`),
+/// so that nobody mistakes a skip for a pass. Under `CI=true` it fails the test instead: CI
+/// must run every test.
+pub fn skipped(missing: &str) {
+    use std::io::Write;
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{missing}");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {missing}");
 }
 
 /// A `redis-server` of its own, on a free loopback port, with its files in a temporary
@@ -203,9 +213,7 @@ impl RedisServer {
             .output()
             .is_ok_and(|out| out.status.success());
         if !installed {
-            let message = "redis-server missing: install it (apt-get install -y redis-server) or run `bash .ci/run`";
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-            eprintln!("SKIPPED: {message}");
+            skipped("redis-server missing: install it (apt-get install -y redis-server) or run `bash .ci/run`");
             return None;
         }
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
