@@ -208,6 +208,11 @@ fn router(ctx: Ctx) -> Router {
         .handler(silent)
         .into_router()
         .route("/plain", get(|| async { "not a stream" }))
+        // A redirect to itself: an empty `Location` resolves to the same URL.
+        .route(
+            "/loop",
+            get(|_seen: Visit| async { (StatusCode::MOVED_PERMANENTLY, [("location", "")]) }),
+        )
         .route("/handwritten", get(handwritten))
         .with_state(ctx)
 }
@@ -445,6 +450,24 @@ async fn stops_for_good_on_404_with_the_status() {
     assert!(next(&mut events).await.is_none());
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(ctx.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn stops_for_good_with_a_clear_error_on_a_redirect_loop() {
+    let ctx = Ctx::default();
+    let server = serve(&ctx).await;
+    let mut events = fast(format!("http://{}/loop", server.addr)).typed::<Num>();
+    match next(&mut events).await {
+        Some(Err(ClientError::Redirect(e))) => {
+            assert!(e.to_string().contains("redirect"), "{e}");
+        }
+        other => panic!("expected a redirect error, got {other:?}"),
+    }
+    assert!(next(&mut events).await.is_none());
+    let followed = ctx.seen().len();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(ctx.seen().len(), followed, "it tried again");
+    assert_eq!(events.handle().reconnects(), 0);
 }
 
 #[tokio::test]

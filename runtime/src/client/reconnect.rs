@@ -32,6 +32,9 @@ pub enum ClientError {
     /// The server refused the stream for good: a `4xx` other than `408` and `429`, or another
     /// status that is neither success nor a transient failure (an unfollowed redirect).
     Status(StatusCode),
+    /// Redirects did not lead to a response: a loop (such as an empty `Location`) or more
+    /// than the HTTP client follows. Trying again would go round the same way.
+    Redirect(BoxError),
     /// The server answered with success, but not with an event stream.
     NotEventStream {
         /// The `Content-Type` it sent, if any.
@@ -61,6 +64,7 @@ impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClientError::InvalidRequest(e) => write!(f, "invalid event stream request: {e}"),
+            ClientError::Redirect(e) => write!(f, "the event stream's redirects lead nowhere: {e}"),
             ClientError::Status(status) => {
                 write!(f, "the server refused the event stream: {status}")
             }
@@ -78,7 +82,7 @@ impl std::fmt::Display for ClientError {
 impl std::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ClientError::InvalidRequest(e) => Some(e.as_ref()),
+            ClientError::InvalidRequest(e) | ClientError::Redirect(e) => Some(e.as_ref()),
             ClientError::Limit(e) => Some(e),
             ClientError::Decode(e) => Some(e),
             ClientError::Status(_) | ClientError::NotEventStream { .. } => None,
@@ -676,6 +680,9 @@ impl Connection {
             }
             Ok(Err(e)) if e.is_builder() => {
                 return Err(Refused::Fatal(ClientError::InvalidRequest(e.into())))
+            }
+            Ok(Err(e)) if e.is_redirect() => {
+                return Err(Refused::Fatal(ClientError::Redirect(e.into())))
             }
             Ok(Err(e)) => return Err(Refused::Transient(e.to_string(), None)),
             Ok(Ok(response)) => response,
