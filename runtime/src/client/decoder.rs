@@ -6,8 +6,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-/// The default cap on the length of one line, in bytes: 1 MiB.
-pub const DEFAULT_MAX_LINE_LEN: usize = 1024 * 1024;
+/// The default cap on the length of one line, in bytes: 16 MiB.
+///
+/// Chosen to let through the largest events real servers send (single JSON events of several
+/// megabytes occur, and an SSE client conformance suite sends 7 MB and 14 MB ones), while a
+/// broken or hostile server still cannot make a client buffer without bound: at most this per
+/// line and [`DATA_LEN_FACTOR`] times this per event, per stream. A client of many streams with
+/// small events can lower it ([`Decoder::with_max_line_len`]).
+pub const DEFAULT_MAX_LINE_LEN: usize = 16 * 1024 * 1024;
 
 /// How many times the line cap one event's data may take (see [`Decoder::max_data_len`]).
 pub const DATA_LEN_FACTOR: usize = 4;
@@ -37,7 +43,7 @@ const DEFAULT_EVENT_TYPE: &str = "message";
 ///
 /// # Memory
 ///
-/// A line may hold at most [`max_line_len`](Decoder::max_line_len) bytes (1 MiB by default,
+/// A line may hold at most [`max_line_len`](Decoder::max_line_len) bytes (16 MiB by default,
 /// see [`DEFAULT_MAX_LINE_LEN`]), and one event's data at most
 /// [`max_data_len`](Decoder::max_data_len) bytes ([`DATA_LEN_FACTOR`] times the line cap). A
 /// stream breaking either cap makes [`feed`](Decoder::feed) return a [`DecodeLimitError`];
@@ -99,7 +105,7 @@ impl Default for Decoder {
 }
 
 impl Decoder {
-    /// A decoder with the default line cap of [`DEFAULT_MAX_LINE_LEN`] (1 MiB).
+    /// A decoder with the default line cap of [`DEFAULT_MAX_LINE_LEN`] (16 MiB).
     pub fn new() -> Self {
         Self::with_max_line_len(DEFAULT_MAX_LINE_LEN)
     }

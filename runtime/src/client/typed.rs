@@ -299,6 +299,24 @@ mod tests {
     }
 
     #[test]
+    fn events_of_several_megabytes_decode_with_the_default_cap() {
+        let big = "x".repeat(14_000_000);
+        let wire = format!("data: {big}\n\ndata: small\n\n");
+        let chunks: Vec<_> = wire
+            .as_bytes()
+            .chunks(64 * 1024)
+            .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+            .collect();
+        let stream = EventStream::new(futures::stream::iter(chunks));
+        let events: Vec<_> = futures::executor::block_on_stream(stream)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].data.len(), 14_000_000);
+        assert_eq!(events[1].data, "small");
+    }
+
+    #[test]
     fn a_transport_error_after_complete_events_is_reported_after_them() {
         let chunks = [
             Ok("data: first\n\n".to_owned()),
