@@ -11,7 +11,9 @@ use http::{HeaderMap, StatusCode};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tidings::client::{ClientError, EventSource, RawEvents, TypedEvent, TypedEvents};
+use tidings::client::{
+    ClientError, DisconnectReason, EventSource, RawEvents, TypedEvent, TypedEvents,
+};
 use tidings::extract::LastEventIdRejection;
 use tidings::{sse_events, sse_handler, LastEventId, Message, SendError, Sender, SseApi};
 use tidings_test_support::PATIENCE;
@@ -381,6 +383,8 @@ async fn waits_the_servers_retry_before_reconnecting() {
     assert_eq!(first.retry, Some(Duration::from_millis(200)));
     let second = next_ok(&mut events).await;
     assert_eq!(second.event, Num::Number(1));
+    let disconnect = events.handle().last_disconnect().unwrap();
+    assert_eq!(disconnect.reason, DisconnectReason::Ended);
 
     let seen = ctx.seen();
     assert_eq!(seen[1].last_event_id.as_deref(), Some("0"));
@@ -545,8 +549,20 @@ async fn a_silent_connection_is_dropped_after_the_read_timeout() {
         .read_timeout(Duration::from_millis(300))
         .typed::<Num>();
     let handle = events.handle();
+    let disconnects = handle.disconnects();
     assert_eq!(next_ok(&mut events).await.event, Num::Number(0));
+    assert_eq!(handle.last_disconnect(), None);
     assert_eq!(next_ok(&mut events).await.event, Num::Number(1));
+    // Why and when it reconnected can be read, and awaited.
+    assert!(disconnects.has_changed().unwrap());
+    let disconnect = handle
+        .last_disconnect()
+        .expect("a disconnection is recorded");
+    assert_eq!(
+        disconnect.reason,
+        DisconnectReason::ReadTimeout(Duration::from_millis(300))
+    );
+    assert!(disconnect.at.elapsed().unwrap() < Duration::from_secs(10));
 
     let seen = ctx.seen();
     let gap = seen[1].at - seen[0].at;

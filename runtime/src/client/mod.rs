@@ -7,7 +7,9 @@ mod typed;
 
 pub use decoder::*;
 #[cfg(feature = "client")]
-pub use reconnect::{ClientError, EventSource, EventSourceHandle, RawEvents};
+pub use reconnect::{
+    ClientError, Disconnect, DisconnectReason, EventSource, EventSourceHandle, RawEvents,
+};
 /// The HTTP client [`EventSource`] runs on, re-exported so its version always matches.
 #[cfg(feature = "client")]
 pub use reqwest;

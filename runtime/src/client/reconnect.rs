@@ -22,8 +22,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 ///
 /// Only [`ClientError::Decode`] leaves the stream running; after any other error the stream
 /// ends. Transient failures (a broken connection, a `5xx`, `408` or `429` response, a read
-/// timeout) are never yielded: the stream reconnects by itself, logs them with `tracing`, and
-/// counts them in [`EventSourceHandle::reconnects`].
+/// timeout) are never yielded: the stream reconnects by itself, logs them with `tracing`, counts
+/// them in [`EventSourceHandle::reconnects`], and tells why and when through
+/// [`EventSourceHandle::last_disconnect`] and [`EventSourceHandle::disconnects`].
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientError {
@@ -319,10 +320,58 @@ impl EventSource {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     restart: Notify,
     reconnects: AtomicU64,
+    disconnects: tokio::sync::watch::Sender<Option<Disconnect>>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            restart: Notify::new(),
+            reconnects: AtomicU64::new(0),
+            disconnects: tokio::sync::watch::Sender::new(None),
+        }
+    }
+}
+
+/// Why and when an [`EventSource`] stream lost its connection (and so reconnects), from
+/// [`EventSourceHandle::last_disconnect`] or [`EventSourceHandle::disconnects`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disconnect {
+    /// When it happened.
+    pub at: std::time::SystemTime,
+    /// Why.
+    pub reason: DisconnectReason,
+}
+
+/// Why an [`EventSource`] stream reconnects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// Connecting failed, or the server answered with a transient failure (`5xx`, `408`,
+    /// `429`): what happened, as text.
+    ConnectFailed(String),
+    /// The connection broke while the stream was read.
+    Broken(String),
+    /// The server ended the response body.
+    Ended,
+    /// Nothing arrived, not even a keep-alive comment, for this long (the read timeout).
+    ReadTimeout(Duration),
+    /// [`EventSourceHandle::restart`] was called.
+    Restarted,
+}
+
+impl Shared {
+    fn disconnected(&self, reason: DisconnectReason) {
+        let disconnect = Disconnect {
+            at: std::time::SystemTime::now(),
+            reason,
+        };
+        self.disconnects.send_replace(Some(disconnect));
+    }
 }
 
 /// Controls a running [`EventSource`] stream from elsewhere; cheap to clone.
@@ -354,6 +403,16 @@ impl EventSourceHandle {
     /// the reason: a failure, the end of a body, a timeout or [`restart`](Self::restart)).
     pub fn reconnects(&self) -> u64 {
         self.shared.reconnects.load(Ordering::Relaxed)
+    }
+
+    /// The latest disconnection: when, and why (`None` while the first connection holds).
+    pub fn last_disconnect(&self) -> Option<Disconnect> {
+        self.shared.disconnects.borrow().clone()
+    }
+
+    /// Every disconnection as it happens: `changed().await` on the receiver wakes at each one.
+    pub fn disconnects(&self) -> tokio::sync::watch::Receiver<Option<Disconnect>> {
+        self.shared.disconnects.subscribe()
     }
 }
 
@@ -495,11 +554,15 @@ impl Connection {
                     Ok(open) => self.open = Some(open),
                     Err(Refused::Transient(reason, retry_after)) => {
                         tracing::warn!(url = %self.url(), "event stream connection failed, will retry: {reason}");
+                        self.source
+                            .shared
+                            .disconnected(DisconnectReason::ConnectFailed(reason));
                         self.failures = self.failures.saturating_add(1);
                         self.retry_after = retry_after;
                     }
                     Err(Refused::Restarted) => {
                         tracing::debug!(url = %self.url(), "restarting the event stream");
+                        self.source.shared.disconnected(DisconnectReason::Restarted);
                         self.failures = self.failures.saturating_add(1);
                     }
                     Err(Refused::End) => {
@@ -519,6 +582,7 @@ impl Connection {
                 biased;
                 () = restart => {
                     tracing::debug!(url = %self.url(), "restarting the event stream");
+                    self.source.shared.disconnected(DisconnectReason::Restarted);
                     self.restarting = true;
                     self.close();
                     continue;
@@ -547,10 +611,14 @@ impl Connection {
                 }
                 Ok(Some(Err(e))) => {
                     tracing::warn!(url = %self.url(), "the event stream broke, will reconnect: {e}");
+                    self.source
+                        .shared
+                        .disconnected(DisconnectReason::Broken(e.to_string()));
                     self.close();
                 }
                 Ok(None) => {
                     tracing::debug!(url = %self.url(), "the event stream ended, will reconnect");
+                    self.source.shared.disconnected(DisconnectReason::Ended);
                     self.close();
                 }
                 Err(_) => {
@@ -559,6 +627,10 @@ impl Connection {
                         "nothing arrived on the event stream for {:?}, reconnecting",
                         self.source.read_timeout
                     );
+                    let timeout = self.source.read_timeout;
+                    self.source
+                        .shared
+                        .disconnected(DisconnectReason::ReadTimeout(timeout));
                     self.close();
                 }
             }
