@@ -23,6 +23,11 @@ impl Key {
             low: canonical_number(low)?,
         })
     }
+
+    /// The id as the wire carries it.
+    pub(crate) fn event_id(self) -> crate::wire::EventId {
+        crate::wire::EventId::new(self.to_string()).expect("digits and a dash fit an `id:` field")
+    }
 }
 
 /// A decimal number written the way `Display` writes it, so each id has exactly one spelling.

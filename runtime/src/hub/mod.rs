@@ -63,7 +63,9 @@
 //! - **Slow consumers.** A subscriber is a position in its topic's log, so fan-out copies
 //!   nothing per subscriber. One that falls further behind than its queue (events and bytes)
 //!   is dropped and counted in [`HubStats::dropped_subscribers`]; its stream ends, and its client
-//!   reconnects and resumes through replay. One stuck client grows no memory and slows nobody.
+//!   reconnects and resumes through replay. A client that stops reading slows nobody, and the
+//!   hub keeps nothing for it: it holds only its own connection's buffers, and is counted when
+//!   its connection closes (a server's write deadline closes it).
 //! - **Topics.** Any number per hub; a topic without subscribers costs its replay window only,
 //!   and is evicted after [`HubBuilder::evict_idle_after`] without subscribers or events.
 
@@ -164,7 +166,7 @@ impl<E: SseEvents> Hub<E> {
         #[cfg(feature = "redis")]
         if let Some(redis) = &self.inner.redis {
             let key = redis.publish(topic, &body).await?;
-            return Ok(EventId::new(key.to_string()).expect("hub ids are digits and a dash"));
+            return Ok(key.event_id());
         }
         let key = loop {
             let log = self.inner.topics.get_or_create(topic, new_epoch);
@@ -174,7 +176,7 @@ impl<E: SseEvents> Hub<E> {
                 Err(topic::Closed) => continue,
             }
         };
-        Ok(EventId::new(key.to_string()).expect("hub ids are digits and a dash"))
+        Ok(key.event_id())
     }
 
     /// Subscribes to `topic`, resuming after the client's `Last-Event-ID`.
