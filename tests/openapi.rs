@@ -66,30 +66,35 @@ impl SseEvents for FeedEvent {
             variant: "Posted",
             payload: PayloadKind::Json,
             description: Some("A message was posted."),
+            ends_stream: false,
         },
         EventInfo {
             name: Some(EventName::checked("user_joined")),
             variant: "UserJoined",
             payload: PayloadKind::Json,
             description: Some("Someone entered the room."),
+            ends_stream: false,
         },
         EventInfo {
             name: Some(EventName::checked("bot_token")),
             variant: "BotToken",
             payload: PayloadKind::Raw,
             description: Some("A piece of the bot's reply: raw text, not JSON."),
+            ends_stream: false,
         },
         EventInfo {
             name: None,
             variant: "Notice",
             payload: PayloadKind::Json,
             description: Some("A notice for everyone, sent without an `event:` line."),
+            ends_stream: false,
         },
         EventInfo {
             name: Some(EventName::checked("caught_up")),
             variant: "CaughtUp",
             payload: PayloadKind::Empty,
             description: Some("The backlog has been replayed."),
+            ends_stream: false,
         },
     ];
 
@@ -143,12 +148,14 @@ impl SseEvents for Directory {
             variant: "Found",
             payload: PayloadKind::Json,
             description: None,
+            ends_stream: false,
         },
         EventInfo {
             name: Some(EventName::checked("member")),
             variant: "Member",
             payload: PayloadKind::Json,
             description: None,
+            ends_stream: false,
         },
     ];
     fn event_index(&self) -> usize {

@@ -275,7 +275,7 @@ impl Drop for ThreadServer {
     }
 }
 
-async fn next<E: tidings::DecodeEventsOwned>(
+async fn next<E: tidings::DecodeEventsOwned + tidings::SseEvents>(
     events: &mut TypedEvents<RawEvents, E>,
 ) -> Option<Result<TypedEvent<E>, ClientError>> {
     tokio::time::timeout(PATIENCE, events.next())
@@ -511,6 +511,8 @@ async fn resends_the_same_post_body_and_headers_on_every_reconnection() {
     .json(&serde_json::json!({ "question": "why?", "n": 3 }))
     .header("x-token", "secret")
     .initial_retry(Duration::from_millis(10))
+    // Each response ends after one event: this POST stream is a subscription, so come back.
+    .reconnect_on_end(true)
     .typed::<Num>();
     for n in 0..3 {
         assert_eq!(next_ok(&mut events).await.event, Num::Number(n));
@@ -535,10 +537,28 @@ async fn resends_the_same_post_body_and_headers_on_every_reconnection() {
     let server = serve(&ctx).await;
     let mut events = EventSource::post(format!("http://{}/post", server.addr), "plain")
         .initial_retry(Duration::from_millis(10))
+        .reconnect_on_end(true)
         .typed::<Num>();
     next_ok(&mut events).await;
     next_ok(&mut events).await;
     assert!(ctx.seen().iter().all(|s| s.body == "plain"));
+}
+
+#[tokio::test]
+async fn a_post_stream_that_ends_is_not_sent_again_by_default() {
+    let ctx = Ctx::default();
+    let server = serve(&ctx).await;
+    let mut events = EventSource::post(format!("http://{}/post", server.addr), "once")
+        .initial_retry(Duration::from_millis(10))
+        .typed::<Num>();
+    assert_eq!(next_ok(&mut events).await.event, Num::Number(0));
+    assert!(
+        next(&mut events).await.is_none(),
+        "the stream ends with its response"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(ctx.seen().len(), 1, "the POST was sent again");
+    assert_eq!(events.handle().reconnects(), 0);
 }
 
 #[tokio::test]

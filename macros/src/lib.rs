@@ -16,7 +16,9 @@ use proc_macro::TokenStream;
 ///   `skip_serializing_if` apply).
 /// - The event name is the variant name under `rename_all` (serde's rules);
 ///   `#[sse(rename = "...")]` overrides it, `#[sse(default)]` sends the event without a name
-///   (a browser's `onmessage` receives it), and `#[sse(raw)]` sends a text payload as is.
+///   (a browser's `onmessage` receives it), `#[sse(raw)]` sends a text payload as is, and
+///   `#[sse(end)]` marks the stream's final event: the stream ends after it is sent, and
+///   tidings' typed client stops there instead of reconnecting.
 /// - The variant's doc comment documents the event.
 ///
 /// Implements `tidings::SseEvents`, and `tidings::DecodeEvents` whenever every payload is

@@ -17,6 +17,30 @@ use tokio::time::{Instant, Sleep};
 use crate::keep_alive::KeepAlive;
 use crate::shutdown::Shutdown;
 
+/// What a [`Sender`](crate::Sender) puts in its stream's queue.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    /// The bytes of an event or a comment.
+    Frame(Bytes),
+    /// Commits the response head now, sending nothing (a stream ready before its first event).
+    Open,
+    /// The stream's final event is queued before this: the stream ends after it.
+    End,
+}
+
+/// The bytes an item of the queue adds (`None` once the queue or the stream has ended, which
+/// sets `closed`); an `Open` adds empty bytes, which commit the head and are never written.
+fn accept(item: Option<Outgoing>, closed: &mut bool) -> Option<Bytes> {
+    match item {
+        Some(Outgoing::Frame(frame)) => Some(frame),
+        Some(Outgoing::Open) => Some(Bytes::new()),
+        Some(Outgoing::End) | None => {
+            *closed = true;
+            None
+        }
+    }
+}
+
 /// How a handler's future ended.
 pub(crate) enum HandlerEnd {
     Finished,
@@ -58,7 +82,7 @@ impl Wake for FramesWaker {
 /// The body of an SSE response.
 pub struct SseBody {
     handler: Option<HandlerTask>,
-    frames: mpsc::Receiver<Bytes>,
+    frames: mpsc::Receiver<Outgoing>,
     frames_waker: Arc<FramesWaker>,
     /// `frames_waker` as a `Waker`, made once.
     frames_waker_handle: Waker,
@@ -73,7 +97,7 @@ pub struct SseBody {
 impl SseBody {
     pub(crate) fn new(
         handler: HandlerTask,
-        frames: mpsc::Receiver<Bytes>,
+        frames: mpsc::Receiver<Outgoing>,
         keep_alive: KeepAlive,
         shutdown: Shutdown,
     ) -> Self {
@@ -124,17 +148,16 @@ impl SseBody {
         if self.first.is_some() || self.frames_closed {
             return Poll::Ready(());
         }
-        match ready!(self.frames.poll_recv(cx)) {
-            Some(frame) => self.first = Some(frame),
-            None => self.frames_closed = true,
-        }
+        let item = ready!(self.frames.poll_recv(cx));
+        self.first = accept(item, &mut self.frames_closed);
         Poll::Ready(())
     }
 
     /// Whether an event was sent before the handler ended (its frame is queued).
     pub(crate) fn has_queued_event(&mut self) -> bool {
-        if self.first.is_none() {
-            self.first = self.frames.try_recv().ok();
+        if self.first.is_none() && !self.frames_closed {
+            let item = self.frames.try_recv().ok();
+            self.first = item.and_then(|item| accept(Some(item), &mut self.frames_closed));
         }
         self.first.is_some()
     }
@@ -154,19 +177,22 @@ impl SseBody {
             if len >= MAX_COALESCED_CHUNK {
                 break;
             }
-            match self.frames.poll_recv(cx) {
-                Poll::Ready(Some(frame)) => match (&mut coalesced, chunk.take()) {
-                    (Some(buffer), _) => buffer.extend_from_slice(&frame),
-                    (None, Some(previous)) => {
-                        let mut buffer = BytesMut::with_capacity(previous.len() + frame.len() * 4);
-                        buffer.extend_from_slice(&previous);
-                        buffer.extend_from_slice(&frame);
-                        coalesced = Some(buffer);
-                    }
-                    (None, None) => chunk = Some(frame),
+            let frame = match self.frames.poll_recv(cx) {
+                Poll::Ready(item) => match accept(item, &mut self.frames_closed) {
+                    Some(frame) => frame,
+                    None => break, // the stream ends after what was queued before
                 },
-                Poll::Ready(None) => self.frames_closed = true,
                 Poll::Pending => break,
+            };
+            match (&mut coalesced, chunk.take()) {
+                (Some(buffer), _) => buffer.extend_from_slice(&frame),
+                (None, Some(previous)) => {
+                    let mut buffer = BytesMut::with_capacity(previous.len() + frame.len() * 4);
+                    buffer.extend_from_slice(&previous);
+                    buffer.extend_from_slice(&frame);
+                    coalesced = Some(buffer);
+                }
+                (None, None) => chunk = Some(frame),
             }
         }
         coalesced

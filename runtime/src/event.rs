@@ -27,6 +27,9 @@ pub struct EventInfo {
     pub payload: PayloadKind,
     /// The variant's doc comment, if any.
     pub description: Option<&'static str>,
+    /// `#[sse(end)]`: the stream's final event. The server ends the stream after sending it,
+    /// and tidings' typed client stops for good after receiving it, without reconnecting.
+    pub ends_stream: bool,
 }
 
 /// An enum whose variants are the events of a stream. Implemented by `#[sse_events]`.

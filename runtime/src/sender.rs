@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+use crate::body::Outgoing;
 use crate::event::SseEvents;
 use crate::message::{IntoMessage, Message};
 use crate::wire::{self, EncodeError, EventFields, EventId, InvalidField};
@@ -33,7 +34,7 @@ use crate::wire::{self, EncodeError, EventFields, EventId, InvalidField};
 /// }
 /// ```
 pub struct Sender<E> {
-    frames: mpsc::Sender<Bytes>,
+    frames: mpsc::Sender<Outgoing>,
     events: PhantomData<fn(E)>,
 }
 
@@ -106,7 +107,7 @@ impl axum::response::IntoResponse for SendError {
 }
 
 impl<E> Sender<E> {
-    pub(crate) fn new(frames: mpsc::Sender<Bytes>) -> Self {
+    pub(crate) fn new(frames: mpsc::Sender<Outgoing>) -> Self {
         Sender {
             frames,
             events: PhantomData,
@@ -131,15 +132,19 @@ impl<E> Sender<E> {
         self.frames.is_closed()
     }
 
-    /// Commits the response head now, as the first event would, without sending any bytes: an
-    /// empty frame, which the body skips. For streams that are ready before their first event.
+    /// Commits the response head now, as the first event would, without sending any bytes. For
+    /// streams that are ready before their first event.
     pub(crate) async fn commit_head(&self) -> Result<(), SendError> {
-        self.send_frame(Bytes::new()).await
+        self.queue(Outgoing::Open).await
     }
 
     pub(crate) async fn send_frame(&self, frame: Bytes) -> Result<(), SendError> {
+        self.queue(Outgoing::Frame(frame)).await
+    }
+
+    async fn queue(&self, item: Outgoing) -> Result<(), SendError> {
         self.frames
-            .send(frame)
+            .send(item)
             .await
             .map_err(|_| SendError::Disconnected)
     }
@@ -150,9 +155,17 @@ impl<E: SseEvents> Sender<E> {
     ///
     /// Only the stream's own event enum compiles here: a `Sender<ChatEvent>` does not accept
     /// any other type.
+    ///
+    /// Sending the stream's final event (`#[sse(end)]`) ends the stream after it: what the
+    /// handler sends afterwards goes nowhere, and the client is told the stream is complete.
     pub async fn send(&self, message: impl IntoMessage<E>) -> Result<(), SendError> {
-        let frame = encode(&message.into_message())?;
-        self.send_frame(frame).await
+        let message = message.into_message();
+        let frame = encode(&message)?;
+        self.send_frame(frame).await?;
+        if message.event.event_info().ends_stream {
+            self.queue(Outgoing::End).await?;
+        }
+        Ok(())
     }
 
     /// Sends everything `source` yields, in order: a [`Stream`] of events or [`Message`]s, or a

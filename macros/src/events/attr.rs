@@ -56,6 +56,8 @@ pub(crate) struct VariantAttrs {
     pub(crate) default: Option<Span>,
     /// The span of the `raw` key, when present.
     pub(crate) raw: Option<Span>,
+    /// The span of the `end` key, when present: the stream ends after this event.
+    pub(crate) end: Option<Span>,
 }
 
 /// Whether `attr` is one of ours, which the emitted enum must not keep.
@@ -88,11 +90,16 @@ pub(crate) fn variant(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs 
                     errors.at(span, "`raw` is given twice for this variant");
                 }
                 out.raw = Some(span);
+            } else if meta.path.is_ident("end") {
+                if out.end.is_some() {
+                    errors.at(span, "`end` is given twice for this variant");
+                }
+                out.end = Some(span);
             } else {
                 return Err(unknown_key(
                     &meta,
                     "#[sse(...)]",
-                    "`rename = \"...\"`, `default` and `raw`",
+                    "`rename = \"...\"`, `default`, `raw` and `end`",
                 ));
             }
             Ok(())

@@ -105,12 +105,14 @@ fn event_info(v: &Variant) -> TokenStream {
         Payload::Newtype { raw: false, .. } | Payload::Struct(_) => quote!(Json),
     };
     let description = opt_str(v.docs.as_deref());
+    let ends_stream = v.ends_stream;
     quote! {
         ::tidings::EventInfo {
             name: #name,
             variant: #variant,
             payload: ::tidings::PayloadKind::#payload,
             description: #description,
+            ends_stream: #ends_stream,
         }
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Variant {
     pub(crate) docs: Option<String>,
     /// The doc attributes, for the schema of a struct variant.
     pub(crate) doc_attrs: Vec<Attribute>,
+    /// `#[sse(end)]`: the stream's final event.
+    pub(crate) ends_stream: bool,
 }
 
 /// The checked enum.
@@ -193,6 +195,7 @@ pub(crate) fn check(
         variants.push(Variant {
             name,
             payload,
+            ends_stream: attrs.end.is_some(),
             docs: doc::extract(&variant.attrs).full,
             doc_attrs: variant
                 .attrs

@@ -148,6 +148,7 @@ pub struct EventSource {
     max_retry: Duration,
     last_event_id: String,
     max_line_len: usize,
+    reconnect_on_end: bool,
     error: Option<BoxError>,
     shared: Arc<Shared>,
 }
@@ -189,6 +190,9 @@ impl EventSource {
     pub fn new(client: reqwest::Client, method: Method, url: impl reqwest::IntoUrl) -> Self {
         EventSource {
             client,
+            // A GET is a subscription: like a browser, come back when it ends. A POST (an LLM
+            // completion, say) is work that ended: sending it again would redo it.
+            reconnect_on_end: method == Method::GET,
             method,
             url: url.into_url().map_err(Into::into),
             headers: HeaderMap::new(),
@@ -201,6 +205,15 @@ impl EventSource {
             error: None,
             shared: Arc::new(Shared::default()),
         }
+    }
+
+    /// Whether to reconnect when the server ends the response body cleanly (default: yes for
+    /// `GET`, as browsers do; no for other methods, so that a finished `POST` is not sent
+    /// again). Either way the stream ends for good after the stream's final event
+    /// (`#[sse(end)]`) when read with [`typed`](Self::typed), on a `204`, and on errors.
+    pub fn reconnect_on_end(mut self, reconnect: bool) -> Self {
+        self.reconnect_on_end = reconnect;
+        self
     }
 
     /// Adds a header to every request. An invalid name or value is reported as the stream's
@@ -309,7 +322,7 @@ impl EventSource {
     }
 
     /// The stream of events decoded into `E`, across reconnections; see [`TypedEvents`].
-    pub fn typed<E: DecodeEventsOwned>(self) -> TypedEvents<RawEvents, E> {
+    pub fn typed<E: DecodeEventsOwned + crate::SseEvents>(self) -> TypedEvents<RawEvents, E> {
         TypedEvents::new(self.raw())
     }
 
@@ -615,6 +628,11 @@ impl Connection {
                         .shared
                         .disconnected(DisconnectReason::Broken(e.to_string()));
                     self.close();
+                }
+                Ok(None) if !self.source.reconnect_on_end => {
+                    tracing::debug!(url = %self.url(), "the event stream ended; not reconnecting");
+                    self.open = None;
+                    self.done = true;
                 }
                 Ok(None) => {
                     tracing::debug!(url = %self.url(), "the event stream ended, will reconnect");

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::{DecodeLimitError, Decoder, Event};
-use crate::event::{DecodeError, DecodeEventsOwned};
+use crate::event::{DecodeError, DecodeEventsOwned, SseEvents};
 
 /// Why an event stream failed or an event could not be read.
 #[derive(Debug)]
@@ -128,7 +128,7 @@ impl<S> EventStream<S> {
     }
 
     /// Decodes each event into `E`; see [`TypedEvents`].
-    pub fn typed<E: DecodeEventsOwned>(self) -> TypedEvents<Self, E> {
+    pub fn typed<E: DecodeEventsOwned + SseEvents>(self) -> TypedEvents<Self, E> {
         TypedEvents::new(self)
     }
 
@@ -217,6 +217,8 @@ where
 pub struct TypedEvents<S, E> {
     events: S,
     skip_undecodable: bool,
+    /// The stream's final event (`#[sse(end)]`) arrived: nothing more is read.
+    complete: bool,
     events_type: PhantomData<fn() -> E>,
 }
 
@@ -226,6 +228,7 @@ impl<S, E> TypedEvents<S, E> {
         TypedEvents {
             events,
             skip_undecodable: false,
+            complete: false,
             events_type: PhantomData,
         }
     }
@@ -250,24 +253,32 @@ impl<S, E> std::fmt::Debug for TypedEvents<S, E> {
     }
 }
 
+/// After the stream's final event (`#[sse(end)]`) it ends, without reading (or, for a
+/// reconnecting [`EventSource`](crate::client), reconnecting) any further.
 impl<S, Err, E> Stream for TypedEvents<S, E>
 where
     S: Stream<Item = Result<Event, Err>> + Unpin,
     Err: From<DecodeError>,
-    E: DecodeEventsOwned,
+    E: DecodeEventsOwned + SseEvents,
 {
     type Item = Result<TypedEvent<E>, Err>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
+            if this.complete {
+                return Poll::Ready(None);
+            }
             let event = match std::task::ready!(this.events.poll_next_unpin(cx)) {
                 Some(Ok(event)) => event,
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 None => return Poll::Ready(None),
             };
-            match decode_event(&event) {
-                Ok(typed) => return Poll::Ready(Some(Ok(typed))),
+            match decode_event::<E>(&event) {
+                Ok(typed) => {
+                    this.complete = typed.event.event_info().ends_stream;
+                    return Poll::Ready(Some(Ok(typed)));
+                }
                 Err(e) if this.skip_undecodable => {
                     tracing::debug!(error = %e, "skipped an event that does not decode");
                 }

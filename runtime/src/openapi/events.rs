@@ -73,8 +73,19 @@ fn branch(event: &EventInfo, payload: Option<Schema>, generator: &SchemaGenerato
 
     let mut branch = Map::new();
     branch.insert("title".into(), event.variant.into());
-    if let Some(description) = event.description {
+    // A final event says so where readers look, and in an annotation tools can read.
+    const ENDS: &str = "The stream's final event: the server ends the stream after it; a client \
+                        should not reconnect.";
+    let description = match (event.description, event.ends_stream) {
+        (Some(text), true) => Some(format!("{text}\n\n{ENDS}")),
+        (None, true) => Some(ENDS.to_owned()),
+        (text, false) => text.map(str::to_owned),
+    };
+    if let Some(description) = description {
         branch.insert("description".into(), description.into());
+    }
+    if event.ends_stream {
+        branch.insert("x-ends-stream".into(), true.into());
     }
     branch.insert("type".into(), "object".into());
     branch.insert("properties".into(), Value::Object(properties));
