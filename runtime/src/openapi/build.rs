@@ -105,6 +105,9 @@ fn operation(
     let meta = &handler.meta;
     let mut doc = OperationDoc::with_generator(meta.path_params, generator);
     (handler.document)(&mut doc);
+    // A panic before the first event is a `500` with a text body whatever the error type; added
+    // like any response, it joins the error type's own `500` rather than hide it.
+    doc.text_response("500", "The handler panicked before its first event.");
 
     let data = (handler.data_schemas)(doc.generator());
     let events = item_schema(handler.events, data, doc.generator());
@@ -157,20 +160,6 @@ fn operation(
     let mut ok = Response::new("The event stream.");
     ok.content.insert("text/event-stream".to_owned(), media);
     responses.insert("200".to_owned(), ok);
-    // A panic before the first event is a `500` with a text body whatever the error type: add
-    // it to the error type's own `500`, if it documents one, rather than hide either.
-    let panicked = "The handler panicked before its first event.";
-    let text = MediaType::schema(schemars::json_schema!({ "type": "string" }));
-    let internal = responses
-        .entry("500".to_owned())
-        .or_insert_with(|| Response::new(panicked));
-    if !internal.description.contains(panicked) {
-        internal.description = format!("{} Or: {panicked}", internal.description);
-    }
-    internal
-        .content
-        .entry("text/plain".to_owned())
-        .or_insert(text);
 
     let operation = Operation {
         tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
