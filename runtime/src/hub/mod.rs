@@ -75,6 +75,7 @@ mod redis;
 mod subscription;
 mod topic;
 
+use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
@@ -193,42 +194,44 @@ impl<E: SseEvents> Hub<E> {
         last: &LastEventId,
     ) -> Result<Subscription<E>, HubError> {
         let last_key = last.as_deref().map(Key::parse);
+        let after = last_key.flatten();
         #[cfg(feature = "redis")]
-        if let Some(redis) = &self.inner.redis {
-            let (mut membership, resumed, replay) = redis
-                .join(&self.inner.topics, topic, last_key.flatten())
-                .await?;
-            let resume = match (last_key, resumed) {
-                (None, _) => Resume::Fresh,
-                (Some(_), true) => Resume::Resumed,
-                (Some(_), false) => Resume::TooOld,
-            };
-            if resume == Resume::TooOld {
-                membership.live_only();
-            }
-            return Ok(Subscription {
-                membership,
-                replay,
-                resume,
-                events: PhantomData,
-            });
-        }
-        let mut membership = self.inner.topics.join(topic, last_key.flatten(), new_epoch);
-        let resume = match (&last_key, &membership.joined) {
+        let joined = match &self.inner.redis {
+            Some(redis) => redis.join(&self.inner.topics, topic, after).await?,
+            None => self.join_in_process(topic, after),
+        };
+        #[cfg(not(feature = "redis"))]
+        let joined = self.join_in_process(topic, after);
+        let (mut membership, resumed, replay) = joined;
+        let resume = match (last_key, resumed) {
             (None, _) => Resume::Fresh,
-            (Some(_), Joined::Resumed) => Resume::Resumed,
-            // Malformed, unknown, or older than the window (this log is all there is).
-            (Some(_), Joined::Fresh | Joined::Unknown | Joined::Before { .. }) => Resume::TooOld,
+            (Some(_), true) => Resume::Resumed,
+            (Some(_), false) => Resume::TooOld,
         };
         if resume == Resume::TooOld {
             membership.live_only();
         }
         Ok(Subscription {
             membership,
-            replay: Default::default(),
+            replay,
             resume,
             events: PhantomData,
         })
+    }
+}
+
+impl<E> Hub<E> {
+    /// Registers an in-process subscriber resuming after `after`; returns whether it resumed.
+    /// The log is all there is: an id it does not hold (malformed, unknown, or older than the
+    /// window) cannot be resumed from.
+    fn join_in_process(
+        &self,
+        topic: &str,
+        after: Option<Key>,
+    ) -> (topic::Membership, bool, VecDeque<bytes::Bytes>) {
+        let membership = self.inner.topics.join(topic, after, new_epoch);
+        let resumed = matches!(membership.joined, Joined::Resumed);
+        (membership, resumed, VecDeque::new())
     }
 }
 

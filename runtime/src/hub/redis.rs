@@ -152,33 +152,40 @@ impl RedisHub {
     /// if the connection had dropped; the script's nonce makes the second attempt append
     /// nothing if the first one got through.
     pub(super) async fn publish(&self, topic: &str, body: &[u8]) -> Result<Key, HubError> {
-        let mut commands = self.commands.clone();
         let mut invocation = self.publish.key(self.key(topic));
         invocation
             .arg(self.max_len)
             .arg(body)
             .arg(super::random_u64());
-        let id: String = match invocation.invoke_async(&mut commands).await {
-            Err(e) if e.is_connection_dropped() || e.is_io_error() => {
-                invocation.invoke_async(&mut commands).await
-            }
-            reply => reply,
-        }
-        .map_err(unavailable)?;
+        let invocation = &invocation;
+        let id: String = self
+            .twice(|mut commands| async move { invocation.invoke_async(&mut commands).await })
+            .await?;
         Key::parse(&id).ok_or_else(|| malformed("a stream entry id"))
     }
 
-    /// Runs a command that only reads, once more if the connection had dropped: the connection
-    /// manager reconnects on the first failure, and a read is safe to repeat.
+    /// Runs a command that only reads; a read is safe to repeat.
     async fn read(&self, command: &redis::Cmd) -> Result<Value, HubError> {
-        let mut commands = self.commands.clone();
-        match command.query_async(&mut commands).await {
-            Err(e) if e.is_connection_dropped() || e.is_io_error() => command
-                .query_async(&mut commands)
-                .await
-                .map_err(unavailable),
-            reply => reply.map_err(unavailable),
+        self.twice(|mut commands| async move { command.query_async(&mut commands).await })
+            .await
+    }
+
+    /// Runs `attempt`, once more if the connection had dropped: the connection manager
+    /// reconnects on the first failure.
+    async fn twice<T, Attempt>(
+        &self,
+        mut attempt: impl FnMut(ConnectionManager) -> Attempt,
+    ) -> Result<T, HubError>
+    where
+        Attempt: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        match attempt(self.commands.clone()).await {
+            Err(e) if e.is_connection_dropped() || e.is_io_error() => {
+                attempt(self.commands.clone()).await
+            }
+            reply => reply,
         }
+        .map_err(unavailable)
     }
 
     /// The newest entry of the topic's stream, as the base a newly followed topic starts after.

@@ -237,7 +237,6 @@ impl Topic {
         .map(|key| key.expect("an in-process topic always takes the next id"))
     }
 
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
     /// Appends one event read from Redis: its stream entry id `key` and sequence number `seq`.
     /// An event the log already holds is skipped (a catch-up read that overlaps never delivers
     /// twice); a sequence number that does not follow the newest one means history was lost.
@@ -245,8 +244,7 @@ impl Topic {
     pub(crate) fn append_keyed(&self, key: Key, seq: u64, body: &[u8]) -> Result<Keyed, Closed> {
         let mut outcome = Keyed::Duplicate;
         self.append(body, |log| {
-            let newest = log.newest();
-            if key <= newest {
+            if key <= log.newest() {
                 return None;
             }
             if seq != log.newest_seq + 1 {
@@ -254,26 +252,25 @@ impl Topic {
                 return None;
             }
             outcome = Keyed::Appended;
+            log.newest_seq = seq;
             Some(key)
         })?;
-        if outcome == Keyed::Appended {
-            self.lock().newest_seq = seq;
-        }
         Ok(outcome)
     }
 
-    /// Appends `body` with the id `key_of` gives (none: nothing appended), writing the `id:`
-    /// line first, then wakes the subscribers.
+    /// Appends `body` with the id `key_of` gives (none: nothing appended; `key_of` may update
+    /// the log's numbering as it accepts), writing the `id:` line first, then wakes the
+    /// subscribers.
     fn append(
         &self,
         body: &[u8],
-        key_of: impl FnOnce(&Log) -> Option<Key>,
+        key_of: impl FnOnce(&mut Log) -> Option<Key>,
     ) -> Result<Option<Key>, Closed> {
         let mut log = self.lock();
         if log.closed {
             return Err(Closed);
         }
-        let Some(key) = key_of(&log) else {
+        let Some(key) = key_of(&mut log) else {
             return Ok(None);
         };
         let frame = frame(key, body);
@@ -339,8 +336,9 @@ impl Topic {
         self.appended.notified()
     }
 
-    /// Unregisters a subscriber; returns whether it had fallen too far behind.
-    fn leave(&self, cursor: &Cursor) -> bool {
+    /// Unregisters a subscriber; returns whether it had fallen too far behind, and how many
+    /// subscribers are left.
+    fn leave(&self, cursor: &Cursor) -> (bool, usize) {
         let mut log = self.lock();
         log.subscribers -= 1;
         log.last_active = Instant::now();
@@ -348,7 +346,7 @@ impl Topic {
         if log.subscribers == 0 {
             log.trim(&self.retention);
         }
-        behind
+        (behind, log.subscribers)
     }
 
     fn close(&self) {
@@ -366,6 +364,15 @@ pub(crate) fn frame(key: Key, body: &[u8]) -> Bytes {
     frame.put_u8(b'\n');
     frame.put_slice(body);
     frame.freeze()
+}
+
+/// Removes `topic` from `map` if it is still the one registered as `name` (a newer one may
+/// have taken the name), and closes it: its subscribers end.
+fn forget(map: &mut HashMap<Arc<str>, Arc<Topic>>, name: &str, topic: &Arc<Topic>) {
+    if map.get(name).is_some_and(|t| Arc::ptr_eq(t, topic)) {
+        map.remove(name);
+    }
+    topic.close();
 }
 
 /// The topic was closed: look it up again.
@@ -450,18 +457,26 @@ impl Topics {
         name: &str,
         base: impl FnOnce() -> (Key, u64),
     ) -> Arc<Topic> {
-        let mut map = self.lock();
-        if let Some(topic) = map.get(name) {
-            return topic.clone();
-        }
-        let topic = {
-            let (key, seq) = base();
-            Arc::new(Topic::new(key, seq, self.retention))
-        };
-        map.insert(name.into(), topic.clone());
-        drop(map);
+        let (_, topic) = self.entry(&mut self.lock(), name, base);
         self.start_sweeper();
         topic
+    }
+
+    /// The topic named `name` in `map`, created from `base()` if new.
+    fn entry(
+        &self,
+        map: &mut HashMap<Arc<str>, Arc<Topic>>,
+        name: &str,
+        base: impl FnOnce() -> (Key, u64),
+    ) -> (Arc<str>, Arc<Topic>) {
+        if let Some((name, topic)) = map.get_key_value(name) {
+            return (name.clone(), topic.clone());
+        }
+        let (key, seq) = base();
+        let topic = Arc::new(Topic::new(key, seq, self.retention));
+        let name: Arc<str> = name.into();
+        map.insert(name.clone(), topic.clone());
+        (name, topic)
     }
 
     #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
@@ -479,18 +494,7 @@ impl Topics {
         base: impl FnOnce() -> (Key, u64),
     ) -> Membership {
         let mut map = self.lock();
-        let (name, topic) = match map.get_key_value(name) {
-            Some((name, topic)) => (name.clone(), topic.clone()),
-            None => {
-                let name: Arc<str> = name.into();
-                let topic = {
-                    let (key, seq) = base();
-                    Arc::new(Topic::new(key, seq, self.retention))
-                };
-                map.insert(name.clone(), topic.clone());
-                (name, topic)
-            }
-        };
+        let (name, topic) = self.entry(&mut map, name, base);
         let (joined, cursor) = topic.join(last);
         drop(map);
         self.start_sweeper();
@@ -506,16 +510,13 @@ impl Topics {
     /// Unregisters a subscriber, counting it if it had fallen too far behind.
     fn leave(&self, membership: &Membership) {
         let mut map = self.lock();
-        if membership.topic.leave(&membership.cursor) {
+        let (behind, left) = membership.topic.leave(&membership.cursor);
+        if behind {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(topic = %membership.name, "a hub subscriber fell too far behind and was dropped");
         }
-        if matches!(self.unused, Unused::Remove) && membership.topic.lock().subscribers == 0 {
-            let current = map.get(&membership.name);
-            if current.is_some_and(|t| Arc::ptr_eq(t, &membership.topic)) {
-                map.remove(&membership.name);
-                membership.topic.close();
-            }
+        if matches!(self.unused, Unused::Remove) && left == 0 {
+            forget(&mut map, &membership.name, &membership.topic);
         }
     }
 
@@ -523,11 +524,7 @@ impl Topics {
     /// Closes and forgets a topic whose history was lost: its subscribers end, and the next
     /// ones start over.
     pub(crate) fn reset(&self, name: &str, topic: &Arc<Topic>) {
-        let mut map = self.lock();
-        if map.get(name).is_some_and(|t| Arc::ptr_eq(t, topic)) {
-            map.remove(name);
-        }
-        topic.close();
+        forget(&mut self.lock(), name, topic);
     }
 
     #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
