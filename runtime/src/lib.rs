@@ -56,6 +56,10 @@
 //! reconnecting `EventSource` (feature `client`), and [`testing`] for testing streams.
 #![deny(missing_docs)]
 
+/// Lets unit tests use the macros, whose code names `::tidings`.
+#[cfg(test)]
+extern crate self as tidings;
+
 mod api;
 mod body;
 pub mod client;
@@ -80,7 +84,7 @@ pub use extract::LastEventId;
 pub use handler::{HandlerMeta, HandlerOutcome, SseHandler, StreamConfig};
 pub use keep_alive::{KeepAlive, KeepAliveSetting};
 pub use message::{IntoMessage, Message};
-pub use sender::{Forward, SendError, Sender};
+pub use sender::{Forward, SendError, Sender, Sending};
 pub use shutdown::Shutdown;
 pub use tidings_macros::{sse_events, sse_handler};
 pub use wire::{DataWriter, EncodeError, EventId, EventName, InvalidField};

@@ -4,6 +4,8 @@ use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -135,18 +137,11 @@ impl<E> Sender<E> {
     /// Commits the response head now, as the first event would, without sending any bytes. For
     /// streams that are ready before their first event.
     pub(crate) async fn commit_head(&self) -> Result<(), SendError> {
-        self.queue(Outgoing::Open).await
+        queue(&self.frames, Outgoing::Open).await
     }
 
     pub(crate) async fn send_frame(&self, frame: Bytes) -> Result<(), SendError> {
-        self.queue(Outgoing::Frame(frame)).await
-    }
-
-    async fn queue(&self, item: Outgoing) -> Result<(), SendError> {
-        self.frames
-            .send(item)
-            .await
-            .map_err(|_| SendError::Disconnected)
+        queue(&self.frames, Outgoing::Frame(frame)).await
     }
 }
 
@@ -156,16 +151,23 @@ impl<E: SseEvents> Sender<E> {
     /// Only the stream's own event enum compiles here: a `Sender<ChatEvent>` does not accept
     /// any other type.
     ///
+    /// The event is encoded at this call; it enters the stream when the returned future
+    /// completes, so a future dropped before that (in a `select!`, say) sends nothing.
+    ///
     /// Sending the stream's final event (`#[sse(end)]`) ends the stream after it: what the
     /// handler sends afterwards goes nowhere, and the client is told the stream is complete.
-    pub async fn send(&self, message: impl IntoMessage<E>) -> Result<(), SendError> {
+    pub fn send(&self, message: impl IntoMessage<E>) -> Sending<'_> {
         let message = message.into_message();
-        let frame = encode(&message)?;
-        self.send_frame(frame).await?;
-        if message.event.event_info().ends_stream {
-            self.queue(Outgoing::End).await?;
+        let encoded = encode(&message).map(|frame| Encoded {
+            frame,
+            ends_stream: message.event.event_info().ends_stream,
+        });
+        Sending {
+            state: SendingState::Encoded {
+                frames: &self.frames,
+                encoded,
+            },
         }
-        Ok(())
     }
 
     /// Sends everything `source` yields, in order: a [`Stream`] of events or [`Message`]s, or a
@@ -271,6 +273,84 @@ where
     }
 }
 
+/// The future [`Sender::send`] returns: resolves once the event is in the stream's buffer.
+///
+/// A named type rather than an `async fn`'s future, so that sending a value of the wrong type is
+/// one compile error, at the argument, instead of three; and so that a send that finds room in
+/// the buffer (the usual case) completes without allocating.
+#[must_use = "the event is sent only when this future is awaited"]
+pub struct Sending<'a> {
+    state: SendingState<'a>,
+}
+
+enum SendingState<'a> {
+    /// Encoded (or failed to encode), not yet offered to the buffer.
+    Encoded {
+        frames: &'a mpsc::Sender<Outgoing>,
+        encoded: Result<Encoded, SendError>,
+    },
+    /// The buffer was full, or the stream ends after this event: waiting for room.
+    Waiting(Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>),
+    Done,
+}
+
+struct Encoded {
+    frame: Bytes,
+    ends_stream: bool,
+}
+
+impl std::fmt::Debug for Sending<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sending").finish_non_exhaustive()
+    }
+}
+
+impl Future for Sending<'_> {
+    type Output = Result<(), SendError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            match std::mem::replace(&mut this.state, SendingState::Done) {
+                SendingState::Encoded { frames, encoded } => {
+                    let Encoded { frame, ends_stream } = encoded?;
+                    let frame = Outgoing::Frame(frame);
+                    if ends_stream {
+                        this.state = SendingState::Waiting(Box::pin(async move {
+                            queue(frames, frame).await?;
+                            queue(frames, Outgoing::End).await
+                        }));
+                        continue;
+                    }
+                    return match frames.try_send(frame) {
+                        Ok(()) => Poll::Ready(Ok(())),
+                        Err(mpsc::error::TrySendError::Closed(_)) => {
+                            Poll::Ready(Err(SendError::Disconnected))
+                        }
+                        Err(mpsc::error::TrySendError::Full(frame)) => {
+                            this.state = SendingState::Waiting(Box::pin(queue(frames, frame)));
+                            continue;
+                        }
+                    };
+                }
+                SendingState::Waiting(mut waiting) => {
+                    let sent = waiting.as_mut().poll(cx);
+                    if sent.is_pending() {
+                        this.state = SendingState::Waiting(waiting);
+                    }
+                    return sent;
+                }
+                SendingState::Done => panic!("`Sending` polled after it completed"),
+            }
+        }
+    }
+}
+
+/// Puts `item` in the stream's buffer, waiting for room.
+async fn queue(frames: &mpsc::Sender<Outgoing>, item: Outgoing) -> Result<(), SendError> {
+    frames.send(item).await.map_err(|_| SendError::Disconnected)
+}
+
 /// Encodes one message into the bytes of one event.
 pub(crate) fn encode<E: SseEvents>(message: &Message<E>) -> Result<Bytes, SendError> {
     let id = message
@@ -289,4 +369,59 @@ pub(crate) fn encode<E: SseEvents>(message: &Message<E>) -> Result<Bytes, SendEr
     wire::write_event(&mut frame, &fields, |data| message.event.write_data(data))
         .map_err(SendError::Encode)?;
     Ok(frame.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    #[crate::sse_events]
+    enum Count {
+        Number(u32),
+    }
+
+    fn frame_text(item: Outgoing) -> String {
+        match item {
+            Outgoing::Frame(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
+            Outgoing::Open | Outgoing::End => panic!("expected a frame"),
+        }
+    }
+
+    /// A send completes at once while the buffer has room, waits while it is full, and a
+    /// send dropped before it completed (unpolled, or still waiting) puts nothing in the stream.
+    #[tokio::test]
+    async fn a_send_enters_the_stream_only_when_its_future_completes() {
+        let (frames, mut queued) = mpsc::channel(1);
+        let tx = Sender::<Count>::new(frames);
+
+        drop(tx.send(Count::Number(0)));
+        assert!(queued.try_recv().is_err(), "an unpolled send sent");
+
+        tx.send(Count::Number(1)).now_or_never().unwrap().unwrap();
+        let mut blocked = tx.send(Count::Number(2));
+        assert!(
+            (&mut blocked).now_or_never().is_none(),
+            "the buffer is full"
+        );
+        drop(blocked);
+
+        assert_eq!(
+            frame_text(queued.recv().await.unwrap()),
+            "event:Number\ndata:1\n\n"
+        );
+        let waiting = tx.send(Count::Number(3));
+        assert!(queued.try_recv().is_err(), "a dropped waiting send sent");
+        waiting.await.unwrap();
+        assert_eq!(
+            frame_text(queued.recv().await.unwrap()),
+            "event:Number\ndata:3\n\n"
+        );
+
+        drop(queued);
+        assert!(matches!(
+            tx.send(Count::Number(4)).await,
+            Err(SendError::Disconnected)
+        ));
+    }
 }
