@@ -260,7 +260,7 @@ fn serve(mode: &str, topics: usize) {
                         })
                     }
                 });
-                let app = SseApi::new("hub_fanout", "1")
+                let app = SseApi::stateful("hub_fanout", "1")
                     .handler(tidings_topic)
                     .into_router()
                     .with_state(hub.clone())

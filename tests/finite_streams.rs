@@ -69,7 +69,7 @@ async fn complete_get(
 }
 
 fn api() -> SseApi<Started> {
-    SseApi::new("Completions", "1")
+    SseApi::stateful("Completions", "1")
         .handler(complete)
         .handler(complete_get)
 }

@@ -118,7 +118,7 @@ fn meta_comes_from_the_attribute_and_doc_comment() {
 
 #[tokio::test]
 async fn extractors_in_any_order_around_the_sender() {
-    let app = SseApi::<AppState>::new("t", "1")
+    let app = SseApi::<AppState>::stateful("t", "1")
         .handler(room_feed)
         .handler(bare)
         .into_router()
@@ -142,7 +142,7 @@ async fn extractors_in_any_order_around_the_sender() {
 
 #[tokio::test]
 async fn a_rejected_extractor_is_an_http_error() {
-    let app = SseApi::<AppState>::new("t", "1")
+    let app = SseApi::<AppState>::stateful("t", "1")
         .handler(room_feed)
         .into_router()
         .with_state(AppState { greeting: "hi" });
@@ -221,7 +221,7 @@ async fn json_error(tx: Sender<Feed>) -> Result<(), JsonError> {
 
 #[test]
 fn send_error_documents_its_500_and_a_panic_adds_to_an_error_types_own_500() {
-    let doc = SseApi::<()>::new("t", "1")
+    let doc = SseApi::new("t", "1")
         .handler(send_only)
         .handler(json_error)
         .openapi_value();
@@ -281,7 +281,7 @@ where
         }
     }));
     let registered =
-        std::panic::catch_unwind(|| SseApi::<()>::new("t", "1").handler(first).handler(second));
+        std::panic::catch_unwind(|| SseApi::new("t", "1").handler(first).handler(second));
     std::panic::set_hook(previous);
     let message = registered.err()?.downcast::<String>().unwrap();
     let location = location.lock().unwrap().clone();
@@ -311,7 +311,7 @@ fn two_handlers_on_one_route_are_refused_where_the_second_is_registered_naming_b
 
     // The same path with another method is a second operation, served and documented.
     assert!(register_twice(first_feed, posted_feed).is_none());
-    let api = SseApi::<()>::new("t", "1")
+    let api = SseApi::new("t", "1")
         .handler(first_feed)
         .handler(posted_feed);
     let doc = api.openapi_value();
@@ -322,7 +322,7 @@ fn two_handlers_on_one_route_are_refused_where_the_second_is_registered_naming_b
         .cloned()
         .collect();
     assert_eq!(methods, ["get", "post"]);
-    let _ = SseApi::<()>::new("t", "1")
+    let _ = SseApi::new("t", "1")
         .handler(first_feed)
         .handler(posted_feed)
         .into_router();
@@ -335,7 +335,7 @@ async fn file_feed(Path(path): Path<String>, tx: Sender<Feed>) {
 
 #[tokio::test]
 async fn a_wildcard_route_is_a_valid_openapi_path_template_and_still_routes() {
-    let api = SseApi::<()>::new("t", "1").handler(file_feed);
+    let api = SseApi::new("t", "1").handler(file_feed);
     let doc = api.openapi_value();
     let paths: Vec<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     assert_eq!(paths, ["/files/{path}"]);
@@ -346,7 +346,7 @@ async fn a_wildcard_route_is_a_valid_openapi_path_template_and_still_routes() {
     let description = parameters[0]["description"].as_str().unwrap();
     assert!(description.contains("rest of the path"), "{description}");
 
-    let server = serve(SseApi::<()>::new("t", "1").handler(file_feed).into_router()).await;
+    let server = serve(SseApi::new("t", "1").handler(file_feed).into_router()).await;
     let text = get(server.addr, "/files/a/b.txt", &[])
         .await
         .read_until("a/b.txt")
@@ -387,9 +387,7 @@ async fn complete(tx: Sender<Feed>, Json(prompt): Json<Prompt>) -> Result<(), Re
 
 #[tokio::test]
 async fn an_error_types_422_is_documented_beside_the_json_extractors_own() {
-    let doc = SseApi::<()>::new("t", "1")
-        .handler(complete)
-        .openapi_value();
+    let doc = SseApi::new("t", "1").handler(complete).openapi_value();
     let unprocessable = &doc["paths"]["/complete"]["post"]["responses"]["422"];
     let media: Vec<_> = unprocessable["content"]
         .as_object()
@@ -404,7 +402,7 @@ async fn an_error_types_422_is_documented_beside_the_json_extractors_own() {
     );
 
     // And the server does send both.
-    let server = serve(SseApi::<()>::new("t", "1").handler(complete).into_router()).await;
+    let server = serve(SseApi::new("t", "1").handler(complete).into_router()).await;
     for (body, media) in [
         (r#"{"text":""}"#, "application/json"),
         (r#"{"txt":1}"#, "text/plain"),
@@ -429,7 +427,7 @@ async fn an_error_types_422_is_documented_beside_the_json_extractors_own() {
 
 #[tokio::test]
 async fn the_test_client_posts_json_and_reads_an_error_responses_body() {
-    let router = SseApi::<()>::new("t", "1").handler(complete).into_router();
+    let router = SseApi::new("t", "1").handler(complete).into_router();
     let client = tidings::testing::TestClient::new(router);
     let mut accepted = client
         .post_json("/complete", &serde_json::json!({ "text": "hi" }))

@@ -177,7 +177,7 @@ async fn each_event_is_serialized_once_for_a_thousand_subscribers() {
     const SUBSCRIBERS: usize = 1_000;
     const EVENTS: u32 = 10;
     let hub: Hub<CountedEvent> = Hub::builder().build();
-    let router = SseApi::new("Counted", "1")
+    let router = SseApi::stateful("Counted", "1")
         .handler(counted)
         .into_router()
         .with_state(hub.clone());
@@ -328,7 +328,7 @@ async fn a_subscription_ends_with_its_client() {
 #[tokio::test]
 async fn a_subscribed_stream_opens_at_once_without_waiting_for_an_event_or_the_open_deadline() {
     let hub: Hub<Feed> = Hub::builder().build();
-    let router = SseApi::new("Feeds", "1")
+    let router = SseApi::stateful("Feeds", "1")
         .handler(hub_common::feed)
         .open_deadline(Duration::from_secs(3_600))
         .into_router()

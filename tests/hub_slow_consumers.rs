@@ -53,7 +53,7 @@ async fn clients_that_never_read_grow_no_memory_delay_nobody_and_are_counted() {
         .subscriber_queue(64)
         .subscriber_queue_bytes(256 << 10)
         .build();
-    let router = SseApi::new("Feeds", "1")
+    let router = SseApi::stateful("Feeds", "1")
         .handler(hub_common::feed)
         .into_router()
         .with_state(hub.clone());

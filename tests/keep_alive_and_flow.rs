@@ -152,7 +152,7 @@ async fn flood(
 #[tokio::test(start_paused = true)]
 async fn send_waits_while_the_buffer_is_full() {
     let sent = Sent::default();
-    let app = SseApi::new("t", "1")
+    let app = SseApi::stateful("t", "1")
         .buffer(4)
         .handler(flood)
         .into_router()

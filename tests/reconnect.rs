@@ -201,7 +201,7 @@ async fn handwritten(Visit { n, .. }: Visit) -> impl axum::response::IntoRespons
 }
 
 fn router(ctx: Ctx) -> Router {
-    SseApi::new("reconnect tests", "1")
+    SseApi::stateful("reconnect tests", "1")
         .handler(numbers)
         .handler(scripted)
         .handler(retry)

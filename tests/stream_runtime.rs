@@ -215,7 +215,7 @@ async fn forever(State(live): State<Live>, tx: Sender<TestEvent>) -> Result<(), 
 async fn disconnect_stops_the_handler_and_nothing_outlives_it() {
     let live = Live::default();
     let server = serve(
-        SseApi::new("t", "1")
+        SseApi::stateful("t", "1")
             .handler(forever)
             .into_router()
             .with_state(live.clone()),
@@ -248,7 +248,7 @@ async fn panics_before_first_event(_tx: Sender<TestEvent>) {
 async fn a_panicking_handler_ends_only_its_own_stream() {
     let live = Live::default();
     let server = serve(
-        SseApi::new("t", "1")
+        SseApi::stateful("t", "1")
             .handler(forever)
             .handler(panics_after_first_event)
             .handler(panics_before_first_event)
@@ -400,7 +400,7 @@ async fn polled(State(live): State<Live>, tx: Sender<TestEvent>) {
 async fn every_polls_a_producer_and_returns_when_the_client_leaves() {
     let live = Live::default();
     let server = serve(
-        SseApi::new("t", "1")
+        SseApi::stateful("t", "1")
             .handler(polled)
             .into_router()
             .with_state(live.clone()),

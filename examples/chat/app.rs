@@ -266,7 +266,7 @@ async fn bot_reply(
 /// The streams of the service, their API document (`/openapi.json`) and its page (`/docs`).
 /// Triggering `shutdown` ends every open stream, so a graceful shutdown completes.
 pub fn api(shutdown: tidings::Shutdown) -> SseApi<Chat> {
-    SseApi::new("Chat", "1.0.0")
+    SseApi::stateful("Chat", "1.0.0")
         .tag("chat", "Chat rooms and their live events.")
         .handler(room_events)
         .openapi_json("/openapi.json")

@@ -45,12 +45,48 @@ pub struct SseApi<S = ()> {
     docs_page: Option<String>,
 }
 
+impl SseApi {
+    /// An API with no handlers yet, whose handlers need no router state; `title` and `version`
+    /// describe it in its documentation.
+    ///
+    /// For handlers that extract axum's `State`, start with [`SseApi::stateful`] instead.
+    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Self {
+        SseApi::stateful(title, version)
+    }
+}
+
 impl<S> SseApi<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    /// An API with no handlers yet; `title` and `version` describe it in its documentation.
-    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Self {
+    /// An API whose handlers share router state `S`, which axum's `State<S>` extractor reads;
+    /// the router it becomes takes the state with axum's [`Router::with_state`].
+    ///
+    /// `S` is inferred from that call, or named: `SseApi::<AppState>::stateful(..)`.
+    ///
+    /// ```
+    /// use axum::extract::State;
+    /// use tidings::{sse_events, sse_handler, Sender, SseApi};
+    ///
+    /// #[derive(Clone)]
+    /// struct AppState { greeting: String }
+    ///
+    /// #[sse_events]
+    /// enum Greeting { Hello(String) }
+    ///
+    /// #[sse_handler(get, "/hello")]
+    /// async fn hello(State(state): State<AppState>, tx: Sender<Greeting>) {
+    ///     let _ = tx.send(Greeting::Hello(state.greeting)).await;
+    /// }
+    ///
+    /// let app: axum::Router = SseApi::stateful("Greeter", "1.0.0")
+    ///     .handler(hello)
+    ///     .into_router()
+    ///     .with_state(AppState { greeting: "hi".into() });
+    /// ```
+    ///
+    /// [`Router::with_state`]: axum::Router::with_state
+    pub fn stateful(title: impl Into<String>, version: impl Into<String>) -> Self {
         SseApi {
             title: title.into(),
             version: version.into(),

@@ -49,7 +49,7 @@ pub async fn feed(
 }
 
 pub fn client(hub: &Hub<Feed>) -> TestClient {
-    let router = SseApi::new("Feeds", "1")
+    let router = SseApi::stateful("Feeds", "1")
         .handler(feed)
         .into_router()
         .with_state(hub.clone());

@@ -33,7 +33,7 @@
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let hub: Hub<RoomEvent> = Hub::builder().replay(1_000).subscriber_queue(256).build();
-//! let app: axum::Router = SseApi::new("Rooms", "1.0.0")
+//! let app: axum::Router = SseApi::stateful("Rooms", "1.0.0")
 //!     .handler(room_events)
 //!     .into_router()
 //!     .with_state(hub.clone());

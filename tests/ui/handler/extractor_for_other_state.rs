@@ -15,5 +15,5 @@ async fn events(axum::extract::State(_s): axum::extract::State<AppState>, tx: Se
 
 fn main() {
     // The API's state is (), so State<AppState> cannot be extracted.
-    let _ = tidings::SseApi::<()>::new("t", "1").handler(events);
+    let _ = tidings::SseApi::new("t", "1").handler(events);
 }

@@ -118,7 +118,7 @@ pub async fn maybe(
 }
 
 fn main() {
-    let _app: axum::Router = SseApi::<AppState>::new("Chat", "1.0.0")
+    let _app: axum::Router = SseApi::<AppState>::stateful("Chat", "1.0.0")
         .handler(room_events)
         .handler(ask)
         .handler(ticks)
