@@ -2,9 +2,9 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tidings::codegen::{DecodeEventsOwned, PayloadKind};
 use tidings::{
-    sse_events, sse_handler, DecodeError, DecodeEvents, DecodeEventsOwned, Message, PayloadKind,
-    Sender, SseApi, SseEvents,
+    sse_events, sse_handler, DecodeError, DecodeEvents, Message, Sender, SseApi, SseEvents,
 };
 use tidings_test_support::{get, serve};
 

@@ -125,7 +125,7 @@ async fn the_reconnecting_client_stops_for_good_after_the_final_event() {
 
 #[test]
 fn the_api_document_says_which_event_is_final() {
-    let doc = api().openapi_value();
+    let doc = api().openapi_json();
     let branches = doc["paths"]["/complete"]["post"]["responses"]["200"]["content"]
         ["text/event-stream"]["itemSchema"]["oneOf"]
         .as_array()

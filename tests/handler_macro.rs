@@ -6,9 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use http::StatusCode;
 use serde::Deserialize;
-use tidings::{
-    sse_events, sse_handler, KeepAliveSetting, LastEventId, SendError, Sender, SseApi, SseHandler,
-};
+use tidings::codegen::{KeepAliveSetting, SseHandler};
+use tidings::{sse_events, sse_handler, LastEventId, SendError, Sender, SseApi};
 use tidings_test_support::{get, request, serve};
 
 #[sse_events(rename_all = "snake_case")]
@@ -224,7 +223,7 @@ fn send_error_documents_its_500_and_a_panic_adds_to_an_error_types_own_500() {
     let doc = SseApi::new("t", "1")
         .handler(send_only)
         .handler(json_error)
-        .openapi_value();
+        .openapi_json();
     let responses = &doc["paths"]["/send-only"]["get"]["responses"];
     let codes: Vec<_> = responses.as_object().unwrap().keys().cloned().collect();
     assert_eq!(codes, ["200", "500"], "no bare `default`: {responses}");
@@ -314,7 +313,7 @@ fn two_handlers_on_one_route_are_refused_where_the_second_is_registered_naming_b
     let api = SseApi::new("t", "1")
         .handler(first_feed)
         .handler(posted_feed);
-    let doc = api.openapi_value();
+    let doc = api.openapi_json();
     let methods: Vec<_> = doc["paths"]["/rooms/{room}/feed"]
         .as_object()
         .unwrap()
@@ -336,7 +335,7 @@ async fn file_feed(Path(path): Path<String>, tx: Sender<Feed>) {
 #[tokio::test]
 async fn a_wildcard_route_is_a_valid_openapi_path_template_and_still_routes() {
     let api = SseApi::new("t", "1").handler(file_feed);
-    let doc = api.openapi_value();
+    let doc = api.openapi_json();
     let paths: Vec<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     assert_eq!(paths, ["/files/{path}"]);
     let parameters = &doc["paths"]["/files/{path}"]["get"]["parameters"];
@@ -387,7 +386,7 @@ async fn complete(tx: Sender<Feed>, Json(prompt): Json<Prompt>) -> Result<(), Re
 
 #[tokio::test]
 async fn an_error_types_422_is_documented_beside_the_json_extractors_own() {
-    let doc = SseApi::new("t", "1").handler(complete).openapi_value();
+    let doc = SseApi::new("t", "1").handler(complete).openapi_json();
     let unprocessable = &doc["paths"]["/complete"]["post"]["responses"]["422"];
     let media: Vec<_> = unprocessable["content"]
         .as_object()

@@ -13,11 +13,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::process::Command;
-use tidings::openapi::{DocumentedError, OpenApiVersion, OperationDoc, ParameterIn};
-use tidings::{
-    DataWriter, EncodeError, EventInfo, EventName, HandlerMeta, LastEventId, Message, PayloadKind,
-    Sender, SseApi, SseEvents, SseHandler, StreamConfig,
+use tidings::codegen::{
+    DataWriter, EventInfo, EventName, HandlerMeta, PayloadKind, SseHandler, StreamConfig,
 };
+use tidings::openapi::{DocumentedError, OpenApiVersion, OperationDoc, ParameterIn};
+use tidings::{EncodeError, LastEventId, Message, Sender, SseApi, SseEvents};
 use tidings_test_support::{get, serve};
 
 /// A member of a room.
@@ -280,18 +280,18 @@ impl SseHandler<(), ()> for RoomFeed {
     fn method_router(self, config: StreamConfig) -> MethodRouter<()> {
         axum::routing::get(
             move |Path(room): Path<String>, Query(who): Query<Who>, last: LastEventId| async move {
-                tidings::__private::serve(config, move |tx| room_feed(room, who, last, tx)).await
+                tidings::codegen::serve(config, move |tx| room_feed(room, who, last, tx)).await
             },
         )
     }
 
     fn document(doc: &mut OperationDoc) {
-        tidings::__private::document_input!(doc, Path<String>);
-        tidings::__private::document_input!(doc, Query<Who>);
-        tidings::__private::document_input!(doc, State<()>);
-        tidings::__private::document_input!(doc, LastEventId);
-        tidings::__private::document_input!(doc, Unknown);
-        tidings::__private::document_error!(doc, FeedError);
+        tidings::codegen::document_input!(doc, Path<String>);
+        tidings::codegen::document_input!(doc, Query<Who>);
+        tidings::codegen::document_input!(doc, State<()>);
+        tidings::codegen::document_input!(doc, LastEventId);
+        tidings::codegen::document_input!(doc, Unknown);
+        tidings::codegen::document_error!(doc, FeedError);
     }
 }
 
@@ -331,7 +331,7 @@ impl SseHandler<(), ()> for Lookup {
 
     fn method_router(self, config: StreamConfig) -> MethodRouter<()> {
         axum::routing::post(move || async move {
-            tidings::__private::serve(config, move |tx: Sender<Directory>| async move {
+            tidings::codegen::serve(config, move |tx: Sender<Directory>| async move {
                 let _ = tx.send(Directory::Found(other::User { id: 1 })).await;
                 let _ = tx.send(Directory::Member(User { name: "bo".into() })).await;
             })
@@ -340,9 +340,9 @@ impl SseHandler<(), ()> for Lookup {
     }
 
     fn document(doc: &mut OperationDoc) {
-        tidings::__private::document_input!(doc, Path<LookupPath>);
-        tidings::__private::document_input!(doc, Json<Filter>);
-        tidings::__private::document_error!(doc, std::io::Error);
+        tidings::codegen::document_input!(doc, Path<LookupPath>);
+        tidings::codegen::document_input!(doc, Json<Filter>);
+        tidings::codegen::document_error!(doc, std::io::Error);
     }
 }
 
@@ -353,12 +353,12 @@ fn api() -> SseApi {
         .tag("chat", "Rooms and their events.")
         .handler(RoomFeed)
         .handler(Lookup)
-        .openapi_json("/openapi.json")
-        .docs("/docs")
+        .serve_openapi_json("/openapi.json")
+        .serve_docs("/docs")
 }
 
 fn document() -> Value {
-    api().openapi_value()
+    api().openapi_json()
 }
 
 #[test]
@@ -445,11 +445,11 @@ fn struct_path_json_body_unknown_error_and_deprecated() {
 #[test]
 fn probes_document_known_extractors_and_skip_others() {
     let mut doc = OperationDoc::new(&["a", "b"]);
-    tidings::__private::document_input!(&mut doc, Path<(String, u64)>);
-    tidings::__private::document_input!(&mut doc, Unknown);
-    tidings::__private::document_input!(&mut doc, State<String>);
-    tidings::__private::document_input!(&mut doc, Option<Query<Filter>>);
-    tidings::__private::document_input!(&mut doc, Path<NotASchema>);
+    tidings::codegen::document_input!(&mut doc, Path<(String, u64)>);
+    tidings::codegen::document_input!(&mut doc, Unknown);
+    tidings::codegen::document_input!(&mut doc, State<String>);
+    tidings::codegen::document_input!(&mut doc, Option<Query<Filter>>);
+    tidings::codegen::document_input!(&mut doc, Path<NotASchema>);
     let params: Vec<_> = doc
         .parameters()
         .iter()
@@ -481,10 +481,10 @@ fn probes_document_known_extractors_and_skip_others() {
         ]
     );
     let mut doc = OperationDoc::new(&[]);
-    tidings::__private::document_error!(&mut doc, FeedError);
+    tidings::codegen::document_error!(&mut doc, FeedError);
     assert_eq!(doc.responses().keys().collect::<Vec<_>>(), ["404"]);
     let mut doc = OperationDoc::new(&[]);
-    tidings::__private::document_error!(&mut doc, NotASchema);
+    tidings::codegen::document_error!(&mut doc, NotASchema);
     assert_eq!(doc.responses().keys().collect::<Vec<_>>(), ["default"]);
 }
 
@@ -563,7 +563,7 @@ fn payload_schemas_are_shared_and_same_named_types_kept_apart() {
 
 #[test]
 fn openapi_3_1_puts_the_event_schema_under_schema() {
-    let doc = api().openapi_version(OpenApiVersion::V3_1).openapi_value();
+    let doc = api().openapi_version(OpenApiVersion::V3_1).openapi_json();
     assert_eq!(doc["openapi"], "3.1.1");
     let media = &doc["paths"]["/rooms/{room}/feed"]["get"]["responses"]["200"]["content"]
         ["text/event-stream"];

@@ -14,7 +14,7 @@ use tidings_test_support::{get, request, serve, PATIENCE};
 
 /// The chat example's stream API document, from the same builder its `app()` serves.
 fn chat_document() -> Value {
-    app::api(tidings::Shutdown::new()).openapi_value()
+    app::api(tidings::Shutdown::new()).openapi_json()
 }
 
 #[test]

@@ -275,7 +275,7 @@ impl Drop for ThreadServer {
     }
 }
 
-async fn next<E: tidings::DecodeEventsOwned + tidings::SseEvents>(
+async fn next<E: tidings::codegen::DecodeEventsOwned + tidings::SseEvents>(
     events: &mut TypedEvents<RawEvents, E>,
 ) -> Option<Result<TypedEvent<E>, ClientError>> {
     tokio::time::timeout(PATIENCE, events.next())

@@ -269,8 +269,8 @@ pub fn api(shutdown: tidings::Shutdown) -> SseApi<Chat> {
     SseApi::stateful("Chat", "1.0.0")
         .tag("chat", "Chat rooms and their live events.")
         .handler(room_events)
-        .openapi_json("/openapi.json")
-        .docs("/docs")
+        .serve_openapi_json("/openapi.json")
+        .serve_docs("/docs")
         .shutdown(shutdown)
 }
 

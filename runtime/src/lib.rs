@@ -34,7 +34,7 @@
 //! }
 //!
 //! let api = SseApi::new("Matches", "1.0.0").handler(match_events);
-//! let document = api.openapi_value();       // OpenAPI 3.2, one itemSchema branch per event
+//! let document = api.openapi_json();       // OpenAPI 3.2, one itemSchema branch per event
 //! assert_eq!(document["openapi"], "3.2.0");
 //! let app: axum::Router = api.into_router();
 //!
@@ -63,12 +63,14 @@ extern crate self as tidings;
 mod api;
 mod body;
 pub mod client;
+pub mod codegen;
 mod event;
 pub mod extract;
 mod handler;
 pub mod hub;
 mod keep_alive;
 mod message;
+mod meta;
 pub mod openapi;
 mod sender;
 mod shutdown;
@@ -76,44 +78,11 @@ pub mod testing;
 mod wire;
 
 pub use api::SseApi;
-pub use body::SseBody;
-pub use event::{
-    DecodeError, DecodeEvents, DecodeEventsOwned, EventInfo, PayloadKind, RawText, SseEvents,
-};
+pub use event::{DecodeError, DecodeEvents, SseEvents};
 pub use extract::LastEventId;
-pub use handler::{HandlerMeta, HandlerOutcome, SseHandler, StreamConfig};
-pub use keep_alive::{KeepAlive, KeepAliveSetting};
+pub use keep_alive::KeepAlive;
 pub use message::{IntoMessage, Message};
 pub use sender::{Forward, SendError, Sender, Sending};
 pub use shutdown::Shutdown;
 pub use tidings_macros::{sse_events, sse_handler};
-pub use wire::{DataWriter, EncodeError, EventId, EventName, InvalidField};
-
-/// What generated code names, so a user's `Cargo.toml` needs only `tidings`. Not public API.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::handler::serve;
-    pub use axum;
-    pub use http;
-    pub use schemars;
-    pub use serde;
-    pub use serde_json;
-
-    /// `document_input!(doc, Type)`: what extractor `Type` documents (nothing for types that do
-    /// not implement `DocumentedInput`). `document_error!(doc, Type)`: the responses of error
-    /// type `Type` (a `default` response when it does not implement `DocumentedError`).
-    pub use crate::{
-        __tidings_document_error as document_error, __tidings_document_input as document_input,
-    };
-
-    /// Decodes one JSON payload, naming the event in the error.
-    pub fn decode_json<'de, T: serde::Deserialize<'de>>(
-        name: Option<&str>,
-        data: &'de str,
-    ) -> Result<T, crate::DecodeError> {
-        serde_json::from_str(data).map_err(|source| crate::DecodeError::InvalidData {
-            event: name.map(str::to_owned),
-            source,
-        })
-    }
-}
+pub use wire::{EncodeError, EventId, InvalidField};

@@ -89,25 +89,6 @@ impl std::error::Error for SendError {
     }
 }
 
-/// The API document lists the `500` a `SendError` becomes before the first event.
-impl crate::openapi::DocumentedError for SendError {
-    fn responses(doc: &mut crate::openapi::OperationDoc) {
-        doc.text_response(
-            "500",
-            "An event could not be sent before the stream started: its payload failed to \
-             serialize, or its id contains CR, LF or NUL (the body says which).",
-        );
-    }
-}
-
-/// A handler may return `Result<(), SendError>`: before the first event, a failure becomes a
-/// `500` with the reason as body.
-impl axum::response::IntoResponse for SendError {
-    fn into_response(self) -> axum::response::Response {
-        (http::StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
-    }
-}
-
 impl<E> Sender<E> {
     pub(crate) fn new(frames: mpsc::Sender<Outgoing>) -> Self {
         Sender {

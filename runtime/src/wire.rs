@@ -49,7 +49,7 @@ const fn check_single_line(field: &'static str, value: &str) -> Result<(), Inval
 /// The `event:` field of an event: non-empty, with no CR, LF or NUL.
 ///
 /// ```
-/// use tidings::EventName;
+/// use tidings::codegen::EventName;
 /// assert_eq!(EventName::new("user_joined").unwrap().as_str(), "user_joined");
 /// assert!(EventName::new("bad\nname").is_err());
 /// assert!(EventName::new("").is_err());

@@ -35,7 +35,7 @@ pub(crate) fn generate(model: &Model, item: &ItemEnum) -> TokenStream {
             .filter(|f| !f.concrete)
             .map(|f| {
                 let ty = &f.ty;
-                quote_spanned!(ty.span()=> #ty: ::tidings::__private::schemars::JsonSchema)
+                quote_spanned!(ty.span()=> #ty: ::tidings::codegen::schemars::JsonSchema)
             })
             .collect(),
         _ => Vec::new(),
@@ -54,7 +54,7 @@ pub(crate) fn generate(model: &Model, item: &ItemEnum) -> TokenStream {
             where
                 #(#schema_bounds,)*
             {
-                const EVENTS: &'static [::tidings::EventInfo] = &[#(#events),*];
+                const EVENTS: &'static [::tidings::codegen::EventInfo] = &[#(#events),*];
 
                 fn event_index(&self) -> usize {
                     match self {
@@ -64,7 +64,7 @@ pub(crate) fn generate(model: &Model, item: &ItemEnum) -> TokenStream {
 
                 fn write_data(
                     &self,
-                    data: &mut ::tidings::DataWriter<'_>,
+                    data: &mut ::tidings::codegen::DataWriter<'_>,
                 ) -> ::core::result::Result<(), ::tidings::EncodeError> {
                     match self {
                         #(#write_arms)*
@@ -72,8 +72,8 @@ pub(crate) fn generate(model: &Model, item: &ItemEnum) -> TokenStream {
                 }
 
                 fn data_schemas(
-                    generator: &mut ::tidings::__private::schemars::SchemaGenerator,
-                ) -> ::std::vec::Vec<::core::option::Option<::tidings::__private::schemars::Schema>> {
+                    generator: &mut ::tidings::codegen::schemars::SchemaGenerator,
+                ) -> ::std::vec::Vec<::core::option::Option<::tidings::codegen::schemars::Schema>> {
                     let mut schemas = ::std::vec::Vec::with_capacity(#count);
                     #(schemas.push(#schemas);)*
                     schemas
@@ -94,7 +94,9 @@ fn opt_str(value: Option<&str>) -> TokenStream {
 
 fn event_info(v: &Variant) -> TokenStream {
     let name = match &v.name {
-        Some(name) => quote!(::core::option::Option::Some(::tidings::EventName::checked(#name))),
+        Some(name) => {
+            quote!(::core::option::Option::Some(::tidings::codegen::EventName::checked(#name)))
+        }
         None => quote!(::core::option::Option::None),
     };
     let variant = v.ident.to_string();
@@ -107,10 +109,10 @@ fn event_info(v: &Variant) -> TokenStream {
     let description = opt_str(v.docs.as_deref());
     let ends_stream = v.ends_stream;
     quote! {
-        ::tidings::EventInfo {
+        ::tidings::codegen::EventInfo {
             name: #name,
             variant: #variant,
-            payload: ::tidings::PayloadKind::#payload,
+            payload: ::tidings::codegen::PayloadKind::#payload,
             description: #description,
             ends_stream: #ends_stream,
         }
@@ -127,7 +129,7 @@ fn write_arm(enum_ident: &Ident, v: &Variant) -> TokenStream {
             }
         },
         Payload::Newtype { ty, raw: true } => {
-            let text = quote_spanned!(ty.span()=> ::tidings::RawText::as_text(payload));
+            let text = quote_spanned!(ty.span()=> ::tidings::codegen::RawText::as_text(payload));
             quote! {
                 #enum_ident::#ident(payload) => {
                     data.text(#text);
@@ -214,11 +216,11 @@ fn helper_struct(enum_ident: &Ident, v: &Variant, fields: &[Field]) -> TokenStre
     quote! {
         #(#docs)*
         #[derive(
-            ::tidings::__private::serde::Deserialize,
-            ::tidings::__private::schemars::JsonSchema
+            ::tidings::codegen::serde::Deserialize,
+            ::tidings::codegen::schemars::JsonSchema
         )]
-        #[serde(crate = "::tidings::__private::serde")]
-        #[schemars(crate = "::tidings::__private::schemars", rename = #schema_name)]
+        #[serde(crate = "::tidings::codegen::serde")]
+        #[schemars(crate = "::tidings::codegen::schemars", rename = #schema_name)]
         struct #ident #generics {
             #(#field_defs,)*
         }
@@ -247,21 +249,21 @@ fn wire_mirror(model: &Model) -> TokenStream {
         }
     });
     quote! {
-        #[derive(::tidings::__private::serde::Serialize)]
-        #[serde(crate = "::tidings::__private::serde", remote = #remote, untagged)]
+        #[derive(::tidings::codegen::serde::Serialize)]
+        #[serde(crate = "::tidings::codegen::serde", remote = #remote, untagged)]
         enum __Wire {
             #(#variants,)*
         }
 
         struct __Data<'a>(&'a #enum_ident);
 
-        impl ::tidings::__private::serde::Serialize for __Data<'_> {
+        impl ::tidings::codegen::serde::Serialize for __Data<'_> {
             fn serialize<__S>(
                 &self,
                 serializer: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error>
             where
-                __S: ::tidings::__private::serde::Serializer,
+                __S: ::tidings::codegen::serde::Serializer,
             {
                 __Wire::serialize(self.0, serializer)
             }
@@ -288,17 +290,17 @@ fn decode_impl(model: &Model) -> TokenStream {
             }
             Payload::Newtype { ty, raw: false } => {
                 bounds.push(quote_spanned! {ty.span()=>
-                    #ty: ::tidings::__private::serde::Deserialize<'de>
+                    #ty: ::tidings::codegen::serde::Deserialize<'de>
                 });
                 quote! {
                     ::core::result::Result::Ok(#enum_ident::#ident(
-                        ::tidings::__private::decode_json(name, data)?
+                        ::tidings::codegen::decode_json(name, data)?
                     ))
                 }
             }
             Payload::Struct(fields) => {
                 let helper = helper_type(v, fields, false);
-                bounds.push(quote!(#helper: ::tidings::__private::serde::Deserialize<'de>));
+                bounds.push(quote!(#helper: ::tidings::codegen::serde::Deserialize<'de>));
                 let pattern = helper_type(v, fields, true);
                 let names: Vec<&Ident> = fields.iter().map(|f| &f.ident).collect();
                 let bindings: Vec<Ident> = (0..fields.len())
@@ -306,7 +308,7 @@ fn decode_impl(model: &Model) -> TokenStream {
                     .collect();
                 quote! {{
                     let #pattern { #(#names: #bindings),* } =
-                        ::tidings::__private::decode_json(name, data)?;
+                        ::tidings::codegen::decode_json(name, data)?;
                     ::core::result::Result::Ok(#enum_ident::#ident { #(#names: #bindings),* })
                 }}
             }

@@ -55,11 +55,11 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
     let extractor_bounds = extractors.iter().enumerate().map(|(i, ty)| {
         if i + 1 == extractors.len() {
             quote_spanned! {ty.span()=>
-                #ty: ::tidings::__private::axum::extract::FromRequest<S, M> + ::core::marker::Send
+                #ty: ::tidings::codegen::axum::extract::FromRequest<S, M> + ::core::marker::Send
             }
         } else {
             quote_spanned! {ty.span()=>
-                #ty: ::tidings::__private::axum::extract::FromRequestParts<S>
+                #ty: ::tidings::codegen::axum::extract::FromRequestParts<S>
                     + ::core::marker::Send
             }
         }
@@ -70,7 +70,7 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
     // user's token, and the body (which assumes the bound) adds no second error.
     let outcome_bound = match &sig.output {
         ReturnType::Type(_, ty) if !mentions_impl(quote!(#ty)) => Some(quote_spanned! {ty.span()=>
-            #ty: ::tidings::HandlerOutcome,
+            #ty: ::tidings::codegen::HandlerOutcome,
         }),
         _ => None,
     };
@@ -80,10 +80,10 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
     // the probes compile to nothing for types that do not.
     let document_inputs = extractors
         .iter()
-        .map(|ty| quote!(::tidings::__private::document_input!(doc, #ty);));
+        .map(|ty| quote!(::tidings::codegen::document_input!(doc, #ty);));
     let document_error = error_type(&sig.output)
         .filter(|ty| !mentions_impl(quote!(#ty)))
-        .map(|ty| quote!(::tidings::__private::document_error!(doc, #ty);));
+        .map(|ty| quote!(::tidings::codegen::document_error!(doc, #ty);));
 
     quote! {
         #(#doc_attrs)*
@@ -98,7 +98,7 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl #impl_generics ::tidings::SseHandler<S, #trait_m> for #ident
+        impl #impl_generics ::tidings::codegen::SseHandler<S, #trait_m> for #ident
         where
             S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
             #m_bound
@@ -107,7 +107,7 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
         {
             #events_ty
 
-            fn meta() -> ::tidings::HandlerMeta {
+            fn meta() -> ::tidings::codegen::HandlerMeta {
                 #meta
             }
 
@@ -118,12 +118,12 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
 
             fn method_router(
                 self,
-                config: ::tidings::StreamConfig,
-            ) -> ::tidings::__private::axum::routing::MethodRouter<S> {
-                ::tidings::__private::axum::routing::on(
-                    ::tidings::__private::axum::routing::MethodFilter::#method_filter,
+                config: ::tidings::codegen::StreamConfig,
+            ) -> ::tidings::codegen::axum::routing::MethodRouter<S> {
+                ::tidings::codegen::axum::routing::on(
+                    ::tidings::codegen::axum::routing::MethodFilter::#method_filter,
                     move |#(#closure_args),*| {
-                        ::tidings::__private::serve(config.clone(), move |__tx| #call)
+                        ::tidings::codegen::serve(config.clone(), move |__tx| #call)
                     },
                 )
             }
@@ -185,15 +185,15 @@ fn meta(h: &Handler) -> TokenStream {
     let tags = &attrs.tags;
     let deprecated = attrs.deprecated;
     let keep_alive = match attrs.keep_alive {
-        KeepAlive::Inherit => quote!(::tidings::KeepAliveSetting::Inherit),
-        KeepAlive::Off => quote!(::tidings::KeepAliveSetting::Off),
+        KeepAlive::Inherit => quote!(::tidings::codegen::KeepAliveSetting::Inherit),
+        KeepAlive::Off => quote!(::tidings::codegen::KeepAliveSetting::Off),
         KeepAlive::EveryMillis(ms) => quote! {
-            ::tidings::KeepAliveSetting::Every(::core::time::Duration::from_millis(#ms))
+            ::tidings::codegen::KeepAliveSetting::Every(::core::time::Duration::from_millis(#ms))
         },
     };
     quote! {
-        ::tidings::HandlerMeta {
-            method: ::tidings::__private::http::Method::#method,
+        ::tidings::codegen::HandlerMeta {
+            method: ::tidings::codegen::http::Method::#method,
             path: #path,
             path_params: &[#(#params),*],
             operation_id: #operation_id,

@@ -10,8 +10,8 @@ use super::model::{
     Response, Server, Tag,
 };
 use super::operation::{document_generator, OperationDoc};
-use crate::event::{EventInfo, SseEvents};
-use crate::handler::{HandlerMeta, SseHandler};
+use crate::event::EventInfo;
+use crate::meta::HandlerMeta;
 
 /// What documents one handler, kept by [`SseApi::handler`](crate::SseApi::handler).
 #[derive(Clone)]
@@ -23,12 +23,17 @@ pub(crate) struct HandlerDocs {
 }
 
 impl HandlerDocs {
-    pub(crate) fn of<H: SseHandler<S, M>, S, M>(meta: HandlerMeta) -> Self {
+    pub(crate) fn new(
+        meta: HandlerMeta,
+        document: fn(&mut OperationDoc),
+        events: &'static [EventInfo],
+        data_schemas: fn(&mut SchemaGenerator) -> Vec<Option<Schema>>,
+    ) -> Self {
         HandlerDocs {
             meta,
-            document: H::document,
-            events: <H::Events as SseEvents>::EVENTS,
-            data_schemas: <H::Events as SseEvents>::data_schemas,
+            document,
+            events,
+            data_schemas,
         }
     }
 }

@@ -34,8 +34,8 @@ use crate::extract::LastEventId;
 /// }
 ///
 /// let mut doc = OperationDoc::new(&[]);
-/// tidings::__private::document_input!(&mut doc, Tenant);
-/// tidings::__private::document_input!(&mut doc, std::time::Instant); // not an input: nothing
+/// tidings::codegen::document_input!(&mut doc, Tenant);
+/// tidings::codegen::document_input!(&mut doc, std::time::Instant); // not an input: nothing
 /// assert_eq!(doc.parameters()[0].name, "X-Tenant");
 /// assert_eq!(doc.parameters().len(), 1);
 /// ```
@@ -59,7 +59,7 @@ pub trait DocumentedInput {
 /// }
 ///
 /// let mut doc = OperationDoc::new(&[]);
-/// tidings::__private::document_error!(&mut doc, FeedError);
+/// tidings::codegen::document_error!(&mut doc, FeedError);
 /// assert!(doc.responses().contains_key("404"));
 /// ```
 pub trait DocumentedError {

@@ -1,7 +1,7 @@
 //! OpenAPI 3.2 descriptions of streams.
 //!
 //! [`SseApi`](crate::SseApi) builds one document from its handlers: [`SseApi::openapi`]
-//! returns it as a typed [`OpenApi`], [`SseApi::openapi_json`] serves it, and [`SseApi::docs`]
+//! returns it as a typed [`OpenApi`], [`SseApi::serve_openapi_json`] serves it, and [`SseApi::serve_docs`]
 //! serves a human page. Each operation's `200` response describes its events under the
 //! `text/event-stream` media type's `itemSchema` (see [`item_schema`]); payload types live once
 //! in `components/schemas`.
@@ -12,8 +12,8 @@
 //! `DocumentedInput` for them, or use [`SseApi::describe_operation`].
 //!
 //! [`SseApi::openapi`]: crate::SseApi::openapi
-//! [`SseApi::openapi_json`]: crate::SseApi::openapi_json
-//! [`SseApi::docs`]: crate::SseApi::docs
+//! [`SseApi::serve_openapi_json`]: crate::SseApi::serve_openapi_json
+//! [`SseApi::serve_docs`]: crate::SseApi::serve_docs
 //! [`SseApi::describe_operation`]: crate::SseApi::describe_operation
 
 mod build;
@@ -23,7 +23,6 @@ mod extractors;
 mod merge;
 mod model;
 mod operation;
-mod serve;
 
 pub(crate) use build::{build, DocSettings, HandlerDocs};
 pub use docs_page::docs_html;
@@ -35,7 +34,6 @@ pub use model::{
     PathItem, RequestBody, Response, Server, Tag,
 };
 pub use operation::OperationDoc;
-pub(crate) use serve::{html_route, json_route};
 
 /// The probes behind `document_input!` and `document_error!`. Not public API.
 #[doc(hidden)]

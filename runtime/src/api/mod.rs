@@ -1,9 +1,13 @@
-//! [`SseApi`]: the builder that routes stream handlers.
+//! [`SseApi`]: the builder that routes stream handlers, and serves their API document.
+
+mod docs_routes;
 
 use std::time::Duration;
 
-use crate::handler::{HandlerMeta, SseHandler, StreamConfig};
+use crate::event::SseEvents;
+use crate::handler::{SseHandler, StreamConfig};
 use crate::keep_alive::KeepAlive;
+use crate::meta::HandlerMeta;
 use crate::openapi::{self, DocSettings, HandlerDocs, OpenApi, OpenApiVersion, Operation};
 use crate::shutdown::Shutdown;
 
@@ -41,8 +45,8 @@ pub struct SseApi<S = ()> {
     config: StreamConfig,
     handlers: Vec<(HandlerDocs, RouteFactory<S>)>,
     docs: DocSettings,
-    openapi_json: Option<String>,
-    docs_page: Option<String>,
+    openapi_json_path: Option<String>,
+    docs_page_path: Option<String>,
 }
 
 impl SseApi {
@@ -93,8 +97,8 @@ where
             config: StreamConfig::default(),
             handlers: Vec::new(),
             docs: DocSettings::default(),
-            openapi_json: None,
-            docs_page: None,
+            openapi_json_path: None,
+            docs_page_path: None,
         }
     }
 
@@ -136,8 +140,15 @@ where
             };
             handler.method_router(config)
         });
-        self.handlers
-            .push((HandlerDocs::of::<H, S, M>(meta), route));
+        self.handlers.push((
+            HandlerDocs::new(
+                meta,
+                H::document,
+                H::Events::EVENTS,
+                H::Events::data_schemas,
+            ),
+            route,
+        ));
         self
     }
 
@@ -246,14 +257,14 @@ where
     }
 
     /// Serves the OpenAPI document as JSON at `path` (for example `/openapi.json`).
-    pub fn openapi_json(mut self, path: impl Into<String>) -> Self {
-        self.openapi_json = Some(path.into());
+    pub fn serve_openapi_json(mut self, path: impl Into<String>) -> Self {
+        self.openapi_json_path = Some(path.into());
         self
     }
 
     /// Serves a self-contained HTML page documenting the API at `path` (for example `/docs`).
-    pub fn docs(mut self, path: impl Into<String>) -> Self {
-        self.docs_page = Some(path.into());
+    pub fn serve_docs(mut self, path: impl Into<String>) -> Self {
+        self.docs_page_path = Some(path.into());
         self
     }
 
@@ -264,7 +275,7 @@ where
     }
 
     /// The OpenAPI document as JSON.
-    pub fn openapi_value(&self) -> serde_json::Value {
+    pub fn openapi_json(&self) -> serde_json::Value {
         serde_json::to_value(self.openapi()).expect("a document serializes")
     }
 
@@ -275,8 +286,8 @@ where
     ///
     /// As axum's `Router::route` does, when two handlers share a method and path.
     pub fn into_router(self) -> axum::Router<S> {
-        let document =
-            (self.openapi_json.is_some() || self.docs_page.is_some()).then(|| self.openapi());
+        let document = (self.openapi_json_path.is_some() || self.docs_page_path.is_some())
+            .then(|| self.openapi());
         let config = self.config;
         let mut router = self
             .handlers
@@ -285,12 +296,12 @@ where
                 router.route(docs.meta.path, route(&config))
             });
         if let Some(document) = document {
-            if let Some(path) = &self.openapi_json {
+            if let Some(path) = &self.openapi_json_path {
                 let json = serde_json::to_string_pretty(&document).expect("a document serializes");
-                router = router.route(path, openapi::json_route(json));
+                router = router.route(path, docs_routes::json_route(json));
             }
-            if let Some(path) = &self.docs_page {
-                router = router.route(path, openapi::html_route(openapi::docs_html(&document)));
+            if let Some(path) = &self.docs_page_path {
+                router = router.route(path, docs_routes::html_route(openapi::docs_html(&document)));
             }
         }
         router

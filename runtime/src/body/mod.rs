@@ -17,6 +17,10 @@ use tokio::time::{Instant, Sleep};
 use crate::keep_alive::KeepAlive;
 use crate::shutdown::Shutdown;
 
+mod respond;
+
+pub use respond::serve;
+
 /// What a [`Sender`](crate::Sender) puts in its stream's queue.
 #[derive(Debug)]
 pub(crate) enum Outgoing {
@@ -80,7 +84,7 @@ impl Wake for FramesWaker {
 }
 
 /// The body of an SSE response.
-pub struct SseBody {
+pub(crate) struct SseBody {
     handler: Option<HandlerTask>,
     frames: mpsc::Receiver<Outgoing>,
     frames_waker: Arc<FramesWaker>,

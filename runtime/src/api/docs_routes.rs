@@ -1,4 +1,4 @@
-//! The routes serving a document: its JSON and its HTML page.
+//! The routes that serve the API document: its JSON and its HTML page.
 
 use axum::routing::{get, MethodRouter};
 use bytes::Bytes;

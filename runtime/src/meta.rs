@@ -1,0 +1,27 @@
+//! [`HandlerMeta`]: what a handler declares, as plain data that routing and the API document
+//! read without knowing the handler's type.
+
+use crate::keep_alive::KeepAliveSetting;
+
+/// Everything `#[sse_handler]` knows about a handler, for routing and documentation.
+#[derive(Debug, Clone)]
+pub struct HandlerMeta {
+    /// The HTTP method (GET by default).
+    pub method: http::Method,
+    /// The route, with `{param}` segments, as axum writes it.
+    pub path: &'static str,
+    /// The `{param}` names of the path, in order.
+    pub path_params: &'static [&'static str],
+    /// The OpenAPI `operationId` (the function's name unless set).
+    pub operation_id: &'static str,
+    /// The first paragraph of the doc comment.
+    pub summary: Option<&'static str>,
+    /// The rest of the doc comment.
+    pub description: Option<&'static str>,
+    /// OpenAPI tags.
+    pub tags: &'static [&'static str],
+    /// Whether the operation is deprecated.
+    pub deprecated: bool,
+    /// The handler's own keep-alive setting.
+    pub keep_alive: KeepAliveSetting,
+}
