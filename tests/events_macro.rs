@@ -143,9 +143,7 @@ async fn all_kinds(tx: Sender<ChatEvent>) {
     for event in events {
         tx.send(event).await.unwrap();
     }
-    tx.send(Message::new(ChatEvent::Tick).id("7"))
-        .await
-        .unwrap();
+    tx.send(Message::new(ChatEvent::Tick).id(7)).await.unwrap();
 }
 
 #[tokio::test]

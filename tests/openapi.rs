@@ -243,9 +243,7 @@ pub async fn room_feed(
             text: format!("message {id}\nwith two lines"),
             reply_to: (id > 1).then(|| id - 1),
         };
-        let _ = tx
-            .send(Message::new(FeedEvent::Posted(post)).id(id.to_string()))
-            .await;
+        let _ = tx.send(Message::new(FeedEvent::Posted(post)).id(id)).await;
     }
     let _ = tx.send(FeedEvent::CaughtUp).await;
     let _ = tx

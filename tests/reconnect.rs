@@ -117,8 +117,7 @@ const TOTAL: u32 = 20;
 async fn numbers(visit: Visit, tx: Sender<Num>) -> Result<(), SendError> {
     let after: u32 = visit.last_event_id.map_or(0, |id| id.parse().unwrap());
     for n in after + 1..=TOTAL {
-        tx.send(Message::new(Num::Number(n)).id(n.to_string()))
-            .await?;
+        tx.send(Message::new(Num::Number(n)).id(n)).await?;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tx.closed().await;
@@ -133,9 +132,7 @@ async fn scripted(visit: Visit, tx: Sender<Num>) -> Result<(), StatusCode> {
     if let Some(&code) = visit.ctx.script.get(n as usize) {
         return Err(StatusCode::from_u16(code).unwrap());
     }
-    let _ = tx
-        .send(Message::new(Num::Number(n)).id(n.to_string()))
-        .await;
+    let _ = tx.send(Message::new(Num::Number(n)).id(n)).await;
     tx.closed().await;
     Ok(())
 }
@@ -143,7 +140,7 @@ async fn scripted(visit: Visit, tx: Sender<Num>) -> Result<(), StatusCode> {
 /// First connection: one event with `retry: 200ms`, then the body ends.
 #[sse_handler(get, "/retry")]
 async fn retry(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), SendError> {
-    let message = Message::new(Num::Number(n)).id(n.to_string());
+    let message = Message::new(Num::Number(n)).id(n);
     if n == 0 {
         return tx.send(message.retry(Duration::from_millis(200))).await;
     }
@@ -157,7 +154,7 @@ async fn retry(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), SendError>
 async fn sparse(visit: Visit, tx: Sender<Num>) -> Result<(), SendError> {
     match visit.n {
         0 => {
-            tx.send(Message::new(Num::Number(1)).id("1")).await?;
+            tx.send(Message::new(Num::Number(1)).id(1)).await?;
             tx.send(Num::Tick).await
         }
         1 => tx.send(Num::Tick).await,
@@ -176,15 +173,13 @@ async fn post_echo(
     body: String,
 ) -> Result<(), SendError> {
     ctx.record_body(n, body);
-    tx.send(Message::new(Num::Number(n)).id(n.to_string()))
-        .await
+    tx.send(Message::new(Num::Number(n)).id(n)).await
 }
 
 /// One event, then silence: no keep-alive either.
 #[sse_handler(get, "/silent", keep_alive = "off")]
 async fn silent(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), SendError> {
-    tx.send(Message::new(Num::Number(n)).id(n.to_string()))
-        .await?;
+    tx.send(Message::new(Num::Number(n)).id(n)).await?;
     tx.closed().await;
     Ok(())
 }

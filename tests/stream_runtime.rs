@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tidings::{
-    sse_events, sse_handler, KeepAlive, LastEventId, Message, SendError, Sender, Shutdown, SseApi,
+    sse_events, sse_handler, EventId, KeepAlive, LastEventId, Message, SendError, Sender, Shutdown,
+    SseApi,
 };
 use tidings_test_support::{get, request, request_h2, serve, PATIENCE};
 
@@ -58,7 +59,7 @@ impl axum::response::IntoResponse for TestError {
 
 #[sse_handler(get, "/kinds")]
 async fn every_kind(tx: Sender<TestEvent>) -> Result<(), SendError> {
-    tx.send(Message::new(TestEvent::Moved(Point { x: 1, y: -2 })).id("1"))
+    tx.send(Message::new(TestEvent::Moved(Point { x: 1, y: -2 })).id(1))
         .await?;
     tx.send(TestEvent::Said {
         text: "two\nlines".into(),
@@ -312,17 +313,30 @@ async fn post_streams_take_a_json_body() {
 
 #[sse_handler(get, "/ids")]
 async fn bad_ids(tx: Sender<TestEvent>) -> Result<(), SendError> {
+    tx.send(Message::new(TestEvent::Beat).id(4)).await?;
+    // Text is checked where the id is made; `?` turns a refusal into `SendError::InvalidId`.
+    let id = EventId::new("5\nevent: spoofed")?;
+    tx.send(Message::new(TestEvent::Beat).id(id)).await
+}
+
+#[test]
+fn ids_with_line_breaks_or_nul_cannot_be_made() {
     for id in ["1\nevent: spoofed", "2\r", "3\0"] {
-        match tx.send(Message::new(TestEvent::Beat).id(id)).await {
-            Err(SendError::InvalidId(e)) => assert_eq!(e.field(), "id"),
-            other => panic!("id {id:?} was not rejected: {other:?}"),
-        }
+        let refused = EventId::new(id).unwrap_err();
+        assert_eq!(refused.field(), "id");
+        assert!(EventId::try_from(id.to_owned()).is_err());
+        assert!(matches!(SendError::from(refused), SendError::InvalidId(_)));
     }
-    tx.send(Message::new(TestEvent::Beat).id("4")).await
+    assert_eq!(
+        EventId::try_from("").unwrap().as_str(),
+        "",
+        "the empty id resets"
+    );
+    assert_eq!(EventId::from(42u64).as_str(), "42");
 }
 
 #[tokio::test]
-async fn ids_with_line_breaks_or_nul_are_rejected_and_nothing_is_injected() {
+async fn a_refused_id_ends_the_stream_and_nothing_is_injected() {
     let server = serve(SseApi::new("t", "1").handler(bad_ids).into_router()).await;
     let mut stream = get(server.addr, "/ids", &[]).await;
     assert_eq!(stream.read_to_end().await, "event:beat\ndata:\nid:4\n\n");
@@ -363,8 +377,7 @@ async fn last_event_id_is_absent_present_or_rejected() {
 
 #[sse_handler(get, "/forward")]
 async fn forwarded(tx: Sender<TestEvent>) -> Result<(), SendError> {
-    let points =
-        (0..3).map(|x| Message::new(TestEvent::Moved(Point { x, y: 0 })).id(x.to_string()));
+    let points = (0..3).map(|x| Message::new(TestEvent::Moved(Point { x, y: 0 })).id(x));
     tx.forward(futures::stream::iter(points)).await
 }
 

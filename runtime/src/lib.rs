@@ -28,7 +28,7 @@
 //! #[sse_handler(get, "/matches/{id}/events", tag = "matches")]
 //! async fn match_events(Path(id): Path<u32>, tx: Sender<MatchEvent>) -> Result<(), SendError> {
 //!     tx.send(MatchEvent::Commentary(format!("Kick-off in match {id}"))).await?;
-//!     tx.send(Message::new(MatchEvent::Goal(Score { home: 1, away: 0 })).id("1")).await?;
+//!     tx.send(Message::new(MatchEvent::Goal(Score { home: 1, away: 0 })).id(1)).await?;
 //!     // tx.send(42).await?;   // does not compile: this stream carries MatchEvent only
 //!     tx.send(MatchEvent::FullTime).await
 //! }

@@ -1,6 +1,7 @@
 //! [`Message`]: an event plus the optional fields that travel with it.
 
 use crate::event::SseEvents;
+use crate::wire::EventId;
 use std::time::Duration;
 
 /// An event with an optional `id`, `retry` and comments.
@@ -16,15 +17,15 @@ use std::time::Duration;
 /// enum Clock { Tick }
 ///
 /// let message = Message::new(Clock::Tick)
-///     .id("42")
+///     .id(42)
 ///     .retry(Duration::from_secs(3))
 ///     .comment("sent by the clock");
-/// assert_eq!(message.event_id(), Some("42"));
+/// assert_eq!(message.event_id().map(|id| id.as_str()), Some("42"));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Message<E> {
     pub(crate) event: E,
-    pub(crate) id: Option<String>,
+    pub(crate) id: Option<EventId>,
     pub(crate) retry: Option<Duration>,
     pub(crate) comments: Vec<String>,
 }
@@ -41,9 +42,20 @@ impl<E> Message<E> {
     }
 
     /// Sets the `id:` field, which a reconnecting client sends back as `Last-Event-ID`.
-    /// An id containing CR, LF or NUL makes [`Sender::send`](crate::Sender::send) fail with
-    /// [`SendError::InvalidId`](crate::SendError::InvalidId); an empty id resets the client's.
-    pub fn id(mut self, id: impl Into<String>) -> Self {
+    ///
+    /// A number converts into an [`EventId`] directly; text is checked where it is made, with
+    /// [`EventId::new`] (or `try_into()`), since CR, LF or NUL cannot travel in an id. A hub's
+    /// ids are `EventId`s already. An empty id resets the client's last event id.
+    ///
+    /// ```
+    /// # use tidings::{sse_events, EventId, Message};
+    /// # #[sse_events] enum Clock { Tick }
+    /// let by_number = Message::new(Clock::Tick).id(7);
+    /// let by_text = Message::new(Clock::Tick).id(EventId::new("room-1:7")?);
+    /// assert!(EventId::new("7\nevent: spoofed").is_err());
+    /// # Ok::<(), tidings::InvalidField>(())
+    /// ```
+    pub fn id(mut self, id: impl Into<EventId>) -> Self {
         self.id = Some(id.into());
         self
     }
@@ -68,8 +80,8 @@ impl<E> Message<E> {
     }
 
     /// The id set with [`Message::id`].
-    pub fn event_id(&self) -> Option<&str> {
-        self.id.as_deref()
+    pub fn event_id(&self) -> Option<&EventId> {
+        self.id.as_ref()
     }
 }
 

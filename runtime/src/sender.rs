@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::body::Outgoing;
 use crate::event::SseEvents;
 use crate::message::{IntoMessage, Message};
-use crate::wire::{self, EncodeError, EventFields, EventId, InvalidField};
+use crate::wire::{self, EncodeError, EventFields, InvalidField};
 
 /// Sends the events of one stream, of one event enum `E` only.
 ///
@@ -63,7 +63,8 @@ impl<E> std::fmt::Debug for Sender<E> {
 pub enum SendError {
     /// The client is gone (or the stream ended): nothing more can be sent.
     Disconnected,
-    /// The message's id contains CR, LF or NUL; nothing was sent.
+    /// An id contains CR, LF or NUL: [`EventId::new`](crate::EventId::new) refused it, and `?` turned that into
+    /// this error (a [`Message`] only carries checked ids, so `send` never returns it).
     InvalidId(InvalidField),
     /// The payload failed to serialize; nothing was sent.
     Encode(EncodeError),
@@ -76,6 +77,13 @@ impl std::fmt::Display for SendError {
             SendError::InvalidId(e) => e.fmt(f),
             SendError::Encode(e) => e.fmt(f),
         }
+    }
+}
+
+/// So that `EventId::new(text)?` works in a handler that returns `Result<(), SendError>`.
+impl From<InvalidField> for SendError {
+    fn from(e: InvalidField) -> Self {
+        SendError::InvalidId(e)
     }
 }
 
@@ -334,16 +342,10 @@ async fn queue(frames: &mpsc::Sender<Outgoing>, item: Outgoing) -> Result<(), Se
 
 /// Encodes one message into the bytes of one event.
 pub(crate) fn encode<E: SseEvents>(message: &Message<E>) -> Result<Bytes, SendError> {
-    let id = message
-        .id
-        .as_deref()
-        .map(EventId::new)
-        .transpose()
-        .map_err(SendError::InvalidId)?;
     let fields = EventFields {
         comments: &message.comments,
         name: message.event.event_info().name,
-        id: id.as_ref(),
+        id: message.id.as_ref(),
         retry: message.retry,
     };
     let mut frame = BytesMut::new();

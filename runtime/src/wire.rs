@@ -140,6 +140,34 @@ impl From<EventId> for String {
     }
 }
 
+impl TryFrom<String> for EventId {
+    type Error = InvalidField;
+
+    fn try_from(id: String) -> Result<Self, InvalidField> {
+        EventId::new(id)
+    }
+}
+
+impl TryFrom<&str> for EventId {
+    type Error = InvalidField;
+
+    fn try_from(id: &str) -> Result<Self, InvalidField> {
+        EventId::new(id)
+    }
+}
+
+/// A number is always a valid id: `Message::new(event).id(42)`.
+macro_rules! event_id_from_integers {
+    ($($int:ty),*) => {$(
+        impl From<$int> for EventId {
+            fn from(n: $int) -> Self {
+                EventId(n.to_string())
+            }
+        }
+    )*};
+}
+event_id_from_integers!(u32, u64, usize, i32, i64);
+
 /// Why an event's data could not be encoded.
 #[derive(Debug)]
 pub struct EncodeError(serde_json::Error);

@@ -18,7 +18,7 @@ use http::StatusCode;
 /// async fn feed(LastEventId(last): LastEventId, tx: Sender<Feed>) {
 ///     let start = last.and_then(|id| id.parse::<u64>().ok()).map_or(0, |id| id + 1);
 ///     for n in start..start + 3 {
-///         let _ = tx.send(tidings::Message::new(Feed::Item(n)).id(n.to_string())).await;
+///         let _ = tx.send(tidings::Message::new(Feed::Item(n)).id(n)).await;
 ///     }
 /// }
 /// ```
