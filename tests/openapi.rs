@@ -272,6 +272,7 @@ impl SseHandler<(), ()> for RoomFeed {
             tags: &["chat"],
             deprecated: false,
             keep_alive: Default::default(),
+            headers: &[],
         }
     }
 
@@ -324,6 +325,7 @@ impl SseHandler<(), ()> for Lookup {
             tags: &["directory"],
             deprecated: true,
             keep_alive: Default::default(),
+            headers: &[],
         }
     }
 

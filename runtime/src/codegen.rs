@@ -14,6 +14,7 @@
 pub use crate::body::serve;
 pub use crate::event::{DecodeEventsOwned, EventInfo, PayloadKind, RawText};
 pub use crate::handler::{HandlerOutcome, SseHandler, StreamConfig};
+pub use crate::head::ResponseHeader;
 pub use crate::keep_alive::KeepAliveSetting;
 pub use crate::meta::HandlerMeta;
 pub use crate::wire::{DataWriter, EventName};

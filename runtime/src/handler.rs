@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 
 use crate::event::SseEvents;
+use crate::head::ResponseHeader;
 use crate::keep_alive::KeepAlive;
 use crate::meta::HandlerMeta;
 use crate::shutdown::Shutdown;
@@ -39,6 +40,8 @@ pub struct StreamConfig {
     pub(crate) open_deadline: Duration,
     pub(crate) buffer: usize,
     pub(crate) shutdown: Shutdown,
+    /// The response headers the handler declares.
+    pub(crate) headers: &'static [ResponseHeader],
 }
 
 impl Default for StreamConfig {
@@ -48,6 +51,7 @@ impl Default for StreamConfig {
             open_deadline: StreamConfig::DEFAULT_OPEN_DEADLINE,
             buffer: StreamConfig::DEFAULT_BUFFER,
             shutdown: Shutdown::default(),
+            headers: &[],
         }
     }
 }

@@ -1,6 +1,7 @@
 //! [`HandlerMeta`]: what a handler declares, as plain data that routing and the API document
 //! read without knowing the handler's type.
 
+use crate::head::ResponseHeader;
 use crate::keep_alive::KeepAliveSetting;
 
 /// Everything `#[sse_handler]` knows about a handler, for routing and documentation.
@@ -24,4 +25,6 @@ pub struct HandlerMeta {
     pub deprecated: bool,
     /// The handler's own keep-alive setting.
     pub keep_alive: KeepAliveSetting,
+    /// The response headers the handler may set (`headers(..)`), documented on its `200`.
+    pub headers: &'static [ResponseHeader],
 }

@@ -5,14 +5,17 @@ use futures::{Stream, StreamExt};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::body::Outgoing;
 use crate::event::SseEvents;
+use crate::head::{HeaderError, PendingHead};
 use crate::message::{IntoMessage, Message};
 use crate::wire::{self, EncodeError, EventFields, InvalidField};
+use http::HeaderValue;
 
 /// Sends the events of one stream, of one event enum `E` only.
 ///
@@ -37,6 +40,8 @@ use crate::wire::{self, EncodeError, EventFields, InvalidField};
 /// ```
 pub struct Sender<E> {
     frames: mpsc::Sender<Outgoing>,
+    /// The headers the handler may still set; `None` when it declares none.
+    head: Option<Arc<PendingHead>>,
     events: PhantomData<fn(E)>,
 }
 
@@ -44,6 +49,7 @@ impl<E> Clone for Sender<E> {
     fn clone(&self) -> Self {
         Sender {
             frames: self.frames.clone(),
+            head: self.head.clone(),
             events: PhantomData,
         }
     }
@@ -98,11 +104,42 @@ impl std::error::Error for SendError {
 }
 
 impl<E> Sender<E> {
-    pub(crate) fn new(frames: mpsc::Sender<Outgoing>) -> Self {
+    pub(crate) fn new(frames: mpsc::Sender<Outgoing>, head: Option<Arc<PendingHead>>) -> Self {
         Sender {
             frames,
+            head,
             events: PhantomData,
         }
+    }
+
+    /// Sets a response header of the stream: one the handler declares in
+    /// `#[sse_handler(.., headers("x-name" = "what it says"))]`, so the API document lists it.
+    /// Set headers before the first event; once the head is sent (at the first event, or the
+    /// open deadline) this returns [`HeaderError::HeadSent`]. A name is matched ignoring case;
+    /// setting a header again replaces its value.
+    ///
+    /// The status is always `200`: a browser's `EventSource` reads no other. To answer with
+    /// an error status instead, return `Err` before the first event.
+    ///
+    /// ```
+    /// use tidings::{sse_events, sse_handler, HeaderError, Sender};
+    ///
+    /// #[sse_events]
+    /// enum Job { Done }
+    ///
+    /// #[sse_handler(post, "/jobs", headers("x-job-id" = "The id of the job this stream reports on."))]
+    /// async fn job(tx: Sender<Job>) -> Result<(), HeaderError> {
+    ///     tx.set_header("x-job-id", "7")?;
+    ///     let _ = tx.send(Job::Done).await;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn set_header(
+        &self,
+        name: &str,
+        value: impl TryInto<HeaderValue>,
+    ) -> Result<(), HeaderError> {
+        PendingHead::set(self.head.as_deref(), name, value)
     }
 
     /// Sends a comment line (or several, one per line of `text`), which clients ignore.
@@ -376,7 +413,7 @@ mod tests {
     #[tokio::test]
     async fn a_send_enters_the_stream_only_when_its_future_completes() {
         let (frames, mut queued) = mpsc::channel(1);
-        let tx = Sender::<Count>::new(frames);
+        let tx = Sender::<Count>::new(frames, None);
 
         drop(tx.send(Count::Number(0)));
         assert!(queued.try_recv().is_err(), "an unpolled send sent");

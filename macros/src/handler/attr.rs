@@ -17,7 +17,35 @@ pub(crate) const METHODS: &[(&str, &str)] = &[
 ];
 
 const KEYS: &str = "`tag = \"...\"`, `tags(\"...\", ...)`, `operation_id = \"...\"`, \
-                    `keep_alive = \"15s\" | \"500ms\" | \"off\"` and `deprecated`";
+                    `keep_alive = \"15s\" | \"500ms\" | \"off\"`, \
+                    `headers(\"x-name\" = \"what it says\", ...)` and `deprecated`";
+
+const HEADERS_SHAPE: &str =
+    "`headers` takes `\"name\" = \"what it says\"` pairs: `headers(\"x-job-id\" = \"The job's id.\")`";
+
+/// Response headers a handler may not declare, and why: the stream sets or needs them itself.
+const RESERVED_HEADERS: &[(&str, &str)] = &[
+    ("content-type", "a stream is always `text/event-stream`"),
+    ("content-length", "a stream has no length"),
+    ("transfer-encoding", "the server frames the stream itself"),
+    ("trailer", "a stream has no trailers"),
+    (
+        "connection",
+        "connection headers belong to the server (and are invalid over HTTP/2)",
+    ),
+    (
+        "keep-alive",
+        "connection headers belong to the server (and are invalid over HTTP/2)",
+    ),
+    (
+        "upgrade",
+        "connection headers belong to the server (and are invalid over HTTP/2)",
+    ),
+    (
+        "te",
+        "connection headers belong to the server (and are invalid over HTTP/2)",
+    ),
+];
 
 /// A handler's keep-alive choice.
 #[derive(Clone, Copy)]
@@ -37,6 +65,23 @@ pub(crate) struct HandlerAttrs {
     pub(crate) operation_id: Option<LitStr>,
     pub(crate) keep_alive: KeepAlive,
     pub(crate) deprecated: bool,
+    /// Declared response headers: the name (lower case) and its description.
+    pub(crate) headers: Vec<(String, LitStr)>,
+}
+
+/// `"name" = "description"` in `headers(..)`.
+struct HeaderDecl {
+    name: LitStr,
+    description: LitStr,
+}
+
+impl Parse for HeaderDecl {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let name = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let description = input.parse()?;
+        Ok(HeaderDecl { name, description })
+    }
 }
 
 enum Arg {
@@ -64,6 +109,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
         operation_id: None,
         keep_alive: KeepAlive::Inherit,
         deprecated: false,
+        headers: Vec::new(),
     };
     let call_site = Span::call_site();
     let Some(args) = errors.ok(Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)) else {
@@ -152,7 +198,17 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
                     }
                 }
             }
-            (_, "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated") => {
+            (Meta::List(list), "headers") => {
+                match list.parse_args_with(Punctuated::<HeaderDecl, Token![,]>::parse_terminated) {
+                    Ok(decls) => {
+                        for decl in decls {
+                            declare_header(&mut attrs.headers, decl, errors);
+                        }
+                    }
+                    Err(_) => errors.spanned(list, HEADERS_SHAPE),
+                }
+            }
+            (_, "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated" | "headers") => {
                 errors.spanned(&meta, format!("malformed `{name}`; the keys are {KEYS}"));
             }
             (_, "summary" | "description") => errors.spanned(
@@ -179,6 +235,36 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
         );
     }
     attrs
+}
+
+/// Checks one declared header: a valid name, not one the stream owns, declared once, described.
+fn declare_header(headers: &mut Vec<(String, LitStr)>, decl: HeaderDecl, errors: &mut Errors) {
+    let name = decl.name.value().to_ascii_lowercase();
+    // RFC 9110's `token`: the characters a field name may hold.
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        errors.spanned(
+            &decl.name,
+            format!(
+                "\"{}\" is not a header name: use letters, digits and `-` (as in \"x-job-id\")",
+                decl.name.value()
+            ),
+        );
+    } else if let Some((_, why)) = RESERVED_HEADERS.iter().find(|(n, _)| *n == name) {
+        errors.spanned(
+            &decl.name,
+            format!("a stream handler cannot set `{name}`: {why}"),
+        );
+    } else if headers.iter().any(|(n, _)| *n == name) {
+        errors.spanned(&decl.name, format!("the header `{name}` is declared twice"));
+    } else if decl.description.value().trim().is_empty() {
+        errors.spanned(
+            &decl.description,
+            format!("describe what `{name}` says; the API document shows it"),
+        );
+    } else {
+        headers.push((name, decl.description));
+    }
 }
 
 fn string(value: &Expr, key: &str, errors: &mut Errors) -> Option<LitStr> {

@@ -191,6 +191,11 @@ fn meta(h: &Handler) -> TokenStream {
             ::tidings::codegen::KeepAliveSetting::Every(::core::time::Duration::from_millis(#ms))
         },
     };
+    let headers = attrs.headers.iter().map(|(name, description)| {
+        quote! {
+            ::tidings::codegen::ResponseHeader { name: #name, description: #description }
+        }
+    });
     quote! {
         ::tidings::codegen::HandlerMeta {
             method: ::tidings::codegen::http::Method::#method,
@@ -202,6 +207,7 @@ fn meta(h: &Handler) -> TokenStream {
             tags: &[#(#tags),*],
             deprecated: #deprecated,
             keep_alive: #keep_alive,
+            headers: &[#(#headers),*],
         }
     }
 }

@@ -132,10 +132,11 @@ where
                 earlier.meta.path,
             );
         }
-        let keep_alive = meta.keep_alive;
+        let (keep_alive, headers) = (meta.keep_alive, meta.headers);
         let route: RouteFactory<S> = Box::new(move |api: &StreamConfig| {
             let config = StreamConfig {
                 keep_alive: keep_alive.resolve(&api.keep_alive),
+                headers,
                 ..api.clone()
             };
             handler.method_router(config)

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use super::{log_late_end, HandlerEnd, SseBody};
 use crate::event::SseEvents;
 use crate::handler::{HandlerOutcome, StreamConfig};
+use crate::head::PendingHead;
 use crate::sender::{SendError, Sender};
 
 /// Runs a handler and decides its response.
@@ -27,7 +28,8 @@ where
     Fut::Output: HandlerOutcome,
 {
     let (frames_tx, frames_rx) = mpsc::channel(config.buffer.max(1));
-    let task = AssertUnwindSafe(handler(Sender::new(frames_tx)))
+    let head = PendingHead::new(config.headers);
+    let task = AssertUnwindSafe(handler(Sender::new(frames_tx, head.clone())))
         .catch_unwind()
         .map(|ended| match ended {
             Ok(outcome) => match outcome.into_failure() {
@@ -70,19 +72,28 @@ where
             log_late_end(end);
         }
     }
-    stream_response(body)
+    stream_response(body, head.as_deref())
 }
 
-fn stream_response(body: SseBody) -> Response {
+fn stream_response(body: SseBody, head: Option<&PendingHead>) -> Response {
     let mut response = Response::new(axum::body::Body::new(body));
     let headers = response.headers_mut();
+    if let Some(head) = head {
+        *headers = head.commit();
+    }
+    // The macro keeps a handler from declaring `Content-Type`; the other two are defaults a
+    // handler may replace (`Cache-Control: no-store`, say).
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/event-stream"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-cache"));
     // Tells nginx (and proxies that copy its convention) not to buffer the stream.
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    headers
+        .entry("x-accel-buffering")
+        .or_insert(HeaderValue::from_static("no"));
     response
 }
 

@@ -6,8 +6,8 @@ use schemars::{Schema, SchemaGenerator};
 
 use super::events::item_schema;
 use super::model::{
-    Components, Info, MediaType, OpenApi, OpenApiVersion, Operation, Parameter, ParameterIn,
-    Response, Server, Tag,
+    Components, Header, Info, MediaType, OpenApi, OpenApiVersion, Operation, Parameter,
+    ParameterIn, Response, Server, Tag,
 };
 use super::operation::{document_generator, OperationDoc};
 use crate::event::EventInfo;
@@ -164,6 +164,13 @@ fn operation(
     };
     let mut ok = Response::new("The event stream.");
     ok.content.insert("text/event-stream".to_owned(), media);
+    for header in meta.headers {
+        let documented = Header {
+            description: Some(header.description.to_owned()),
+            schema: schemars::json_schema!({ "type": "string" }),
+        };
+        ok.headers.insert(header.name.to_owned(), documented);
+    }
     responses.insert("200".to_owned(), ok);
 
     let operation = Operation {

@@ -30,8 +30,8 @@ pub use events::item_schema;
 pub use extractors::{DocumentedError, DocumentedInput};
 pub use merge::merge_into;
 pub use model::{
-    Components, Info, MediaType, OpenApi, OpenApiVersion, Operation, Parameter, ParameterIn,
-    PathItem, RequestBody, Response, Server, Tag,
+    Components, Header, Info, MediaType, OpenApi, OpenApiVersion, Operation, Parameter,
+    ParameterIn, PathItem, RequestBody, Response, Server, Tag,
 };
 pub use operation::OperationDoc;
 

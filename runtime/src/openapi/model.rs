@@ -208,9 +208,22 @@ pub struct RequestBody {
 pub struct Response {
     /// What it means (required by OpenAPI).
     pub description: String,
+    /// Its headers, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, Header>,
     /// By media type.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub content: BTreeMap<String, MediaType>,
+}
+
+/// A response header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// What it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its values.
+    pub schema: Schema,
 }
 
 impl Response {
@@ -218,6 +231,7 @@ impl Response {
     pub fn new(description: impl Into<String>) -> Self {
         Response {
             description: description.into(),
+            headers: BTreeMap::new(),
             content: BTreeMap::new(),
         }
     }

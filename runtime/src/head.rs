@@ -1,0 +1,147 @@
+//! The response headers a handler adds to its stream's head, before the head is sent.
+//!
+//! A handler declares the headers it may set (`#[sse_handler(.., headers("x-name" = "what it
+//! says"))]`), so the API document lists them; [`Sender::set_header`](crate::Sender::set_header)
+//! sets their values while the head has not gone out yet. The macro refuses, at compile time,
+//! the headers that would break the stream (`Content-Type`, `Content-Length`,
+//! `Transfer-Encoding`, connection headers).
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// A response header a handler declares in `#[sse_handler(.., headers(..))]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseHeader {
+    /// The header's name, in lower case.
+    pub name: &'static str,
+    /// What it says, for the API document.
+    pub description: &'static str,
+}
+
+/// Why [`Sender::set_header`](crate::Sender::set_header) did not set a header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// The handler does not declare this header; declare it in `#[sse_handler(.., headers(..))]`
+    /// so the API document lists it.
+    Undeclared {
+        /// The name given.
+        name: String,
+    },
+    /// The value is not a valid header value (it contains a control character such as CR/LF).
+    InvalidValue {
+        /// The header's name.
+        name: String,
+    },
+    /// The response head has been sent (the first event went out, or the open deadline
+    /// passed): headers must be set before the first event.
+    HeadSent {
+        /// The header's name.
+        name: String,
+    },
+}
+
+impl std::fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeaderError::Undeclared { name } => write!(
+                f,
+                "the handler does not declare the response header `{name}`: add it to \
+                 `#[sse_handler(.., headers(\"{name}\" = \"what it says\"))]`"
+            ),
+            HeaderError::InvalidValue { name } => {
+                write!(f, "invalid value for the response header `{name}`")
+            }
+            HeaderError::HeadSent { name } => write!(
+                f,
+                "the response head was sent before the header `{name}` was set: set headers \
+                 before the first event"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+/// A handler may return `Result<(), HeaderError>` (or `?` it into its own error): before the
+/// first event, a failure becomes a `500` with the reason as body.
+impl axum::response::IntoResponse for HeaderError {
+    fn into_response(self) -> axum::response::Response {
+        (http::StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+    }
+}
+
+/// The API document lists the `500` a `HeaderError` becomes before the first event.
+impl crate::openapi::DocumentedError for HeaderError {
+    fn responses(doc: &mut crate::openapi::OperationDoc) {
+        doc.text_response(
+            "500",
+            "A response header could not be set before the stream started (the body says why).",
+        );
+    }
+}
+
+/// The headers set so far; `None` once the head has been sent.
+#[derive(Debug)]
+pub(crate) struct PendingHead {
+    declared: &'static [ResponseHeader],
+    headers: Mutex<Option<HeaderMap>>,
+}
+
+impl PendingHead {
+    /// The head of a handler declaring `declared`; `None` when it declares nothing, which
+    /// costs a stream nothing.
+    pub(crate) fn new(declared: &'static [ResponseHeader]) -> Option<Arc<Self>> {
+        (!declared.is_empty()).then(|| {
+            Arc::new(PendingHead {
+                declared,
+                headers: Mutex::new(Some(HeaderMap::new())),
+            })
+        })
+    }
+
+    pub(crate) fn set(
+        head: Option<&Self>,
+        name: &str,
+        value: impl TryInto<HeaderValue>,
+    ) -> Result<(), HeaderError> {
+        let declared = head.and_then(|head| {
+            head.declared
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| (head, h.name))
+        });
+        let Some((head, declared_name)) = declared else {
+            return Err(HeaderError::Undeclared {
+                name: name.to_owned(),
+            });
+        };
+        let value = value.try_into().map_err(|_| HeaderError::InvalidValue {
+            name: declared_name.to_owned(),
+        })?;
+        let mut headers = head.headers.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(headers) = headers.as_mut() else {
+            return Err(HeaderError::HeadSent {
+                name: declared_name.to_owned(),
+            });
+        };
+        // The macro checks declared names; a hand-made `ResponseHeader` with an invalid one is
+        // as good as undeclared.
+        let name = HeaderName::from_bytes(declared_name.as_bytes()).map_err(|_| {
+            HeaderError::Undeclared {
+                name: declared_name.to_owned(),
+            }
+        })?;
+        headers.insert(name, value);
+        Ok(())
+    }
+
+    /// Takes the headers set so far: the head is being sent, and later sets fail.
+    pub(crate) fn commit(&self) -> HeaderMap {
+        self.headers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
+    }
+}
