@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use tidings::client::{Decoder, Event};
+use tidings::client::{Decoder, RawEvent};
 
 /// (event type, data, last event ID) of one dispatched event.
 type Expected = (&'static str, &'static str, &'static str);
@@ -340,14 +340,14 @@ const CASES: &[Case] = &[
     ),
 ];
 
-fn tuples(events: &[Event]) -> Vec<(String, String, String)> {
+fn tuples(events: &[RawEvent]) -> Vec<(String, String, String)> {
     events
         .iter()
         .map(|event| (event.event.clone(), event.data.clone(), event.id.clone()))
         .collect()
 }
 
-fn decode_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> (Vec<Event>, Decoder) {
+fn decode_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> (Vec<RawEvent>, Decoder) {
     let mut decoder = Decoder::new();
     let mut out = Vec::new();
     for chunk in chunks {
@@ -357,7 +357,7 @@ fn decode_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> (Vec<Event>,
     (out, decoder)
 }
 
-fn check(case: &Case, how: &str, events: &[Event]) {
+fn check(case: &Case, how: &str, events: &[RawEvent]) {
     let expected: Vec<(String, String, String)> = case
         .expected
         .iter()
@@ -409,7 +409,7 @@ fn cases_split_at_every_point() {
 }
 
 /// Runs `input` every way (whole, byte by byte, every split) and checks `f` on each result.
-fn every_way(input: &[u8], f: impl Fn(&str, &[Event], &Decoder)) {
+fn every_way(input: &[u8], f: impl Fn(&str, &[RawEvent], &Decoder)) {
     let (events, decoder) = decode_chunks([input]);
     f("whole", &events, &decoder);
     let (events, decoder) = decode_chunks(input.chunks(1));
@@ -426,9 +426,9 @@ fn explicit_names_and_the_default_type() {
     every_way(
         b"event: message\ndata: a\n\ndata: b\n\nevent:\ndata: c\n\nevent: x\ndata: d\n\n",
         |how, events, _| {
-            let names: Vec<Option<&str>> = events.iter().map(Event::name).collect();
+            let names: Vec<Option<&str>> = events.iter().map(RawEvent::name).collect();
             assert_eq!(names, [Some("message"), None, None, Some("x")], "{how}");
-            assert_eq!(events[1], Event::new(None, "b", ""), "{how}");
+            assert_eq!(events[1], RawEvent::new(None, "b", ""), "{how}");
             assert_ne!(events[0], events[1].clone(), "{how}");
         },
     );

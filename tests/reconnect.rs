@@ -195,6 +195,12 @@ async fn handwritten(Visit { n, .. }: Visit) -> impl axum::response::IntoRespons
     ([(http::header::CONTENT_TYPE, "text/event-stream")], body)
 }
 
+/// An event, then a line longer than the 16 bytes `a_line_over_the_cap_is_final` allows.
+async fn oversized(_seen: Visit) -> impl axum::response::IntoResponse {
+    let body = "data: short\n\ndata: a line over sixteen bytes\n\n";
+    ([(http::header::CONTENT_TYPE, "text/event-stream")], body)
+}
+
 fn router(ctx: Ctx) -> Router {
     SseApi::stateful("reconnect tests", "1")
         .handler(numbers)
@@ -211,6 +217,7 @@ fn router(ctx: Ctx) -> Router {
             get(|_seen: Visit| async { (StatusCode::MOVED_PERMANENTLY, [("location", "")]) }),
         )
         .route("/handwritten", get(handwritten))
+        .route("/oversized", get(oversized))
         .with_state(ctx)
 }
 
@@ -702,4 +709,28 @@ async fn an_id_without_data_counts_and_a_bom_after_a_reconnection_is_dropped() {
         [None, Some("7".to_owned()), Some("7".to_owned())]
     );
     drain.abort();
+}
+
+/// A line over the decoder's cap ends the stream with `Limit` after the events before it, and
+/// is not read again: a reconnection would meet the same line (unlike a broken connection).
+#[tokio::test]
+async fn a_line_over_the_cap_is_final() {
+    let ctx = Ctx::default();
+    let server = serve(&ctx).await;
+    let mut raw = fast(format!("http://{}/oversized", server.addr))
+        .max_line_len(16)
+        .raw();
+    let mut items = Vec::new();
+    while let Some(item) = tokio::time::timeout(PATIENCE, raw.next()).await.unwrap() {
+        items.push(item);
+    }
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(items[0].as_ref().unwrap().data, "short");
+    match &items[1] {
+        Err(ClientError::Limit(limit)) => assert_eq!(limit.limit(), 16),
+        other => panic!("expected a limit error, got {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(ctx.seen().len(), 1);
+    assert_eq!(raw.handle().reconnects(), 0);
 }

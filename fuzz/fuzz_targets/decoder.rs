@@ -4,14 +4,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tidings::client::{DecodeLimitError, Decoder, Event};
+use tidings::client::{DecodeLimitError, Decoder, RawEvent};
 
 /// A small cap, so that the fuzzer reaches the line and data limits too.
 const MAX_LINE: usize = 64;
 
 fn run<'a>(
     chunks: impl IntoIterator<Item = &'a [u8]>,
-) -> (Vec<Event>, Option<DecodeLimitError>, String) {
+) -> (Vec<RawEvent>, Option<DecodeLimitError>, String) {
     let mut decoder = Decoder::with_max_line_len(MAX_LINE);
     let mut out = Vec::new();
     let mut error = None;

@@ -30,7 +30,7 @@ use http::{Request, Response, StatusCode};
 use std::time::Duration;
 use tower::ServiceExt;
 
-use crate::client::{decode_event, Event, EventStream, StreamError, TypedEvent};
+use crate::client::{decode_event, ClientError, EventStream, RawEvent, TypedEvent};
 use crate::event::DecodeEventsOwned;
 
 /// Runs requests against a router in-process.
@@ -121,8 +121,8 @@ pub enum TestError {
         /// The events received.
         received: usize,
     },
-    /// The stream or an event could not be read.
-    Stream(StreamError),
+    /// The stream or an event could not be read, as any client of the crate reports it.
+    Client(ClientError),
 }
 
 impl std::fmt::Display for TestError {
@@ -134,12 +134,25 @@ impl std::fmt::Display for TestError {
             TestError::Ended { received } => {
                 write!(f, "the stream ended after {received} events")
             }
-            TestError::Stream(e) => e.fmt(f),
+            TestError::Client(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for TestError {}
+impl std::error::Error for TestError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TestError::Client(e) => e.source(),
+            TestError::Timeout { .. } | TestError::Ended { .. } => None,
+        }
+    }
+}
+
+impl From<ClientError> for TestError {
+    fn from(e: ClientError) -> Self {
+        TestError::Client(e)
+    }
+}
 
 impl TestError {
     /// The same error, counting the events received before it.
@@ -178,11 +191,10 @@ impl TestStream {
         let mut body = Vec::new();
         let read = async {
             while let Some(chunk) = bytes.next().await {
-                let chunk =
-                    chunk.map_err(|e| TestError::Stream(StreamError::Transport(e.into())))?;
+                let chunk = chunk.map_err(|e| ClientError::Transport(e.into()))?;
                 body.extend_from_slice(&chunk);
             }
-            Ok(())
+            Ok::<_, TestError>(())
         };
         tokio::time::timeout(self.timeout, read)
             .await
@@ -191,11 +203,11 @@ impl TestStream {
     }
 
     /// The next raw event; `Ok(None)` at the end of the stream.
-    pub async fn next_raw(&mut self) -> Result<Option<Event>, TestError> {
+    pub async fn next_raw(&mut self) -> Result<Option<RawEvent>, TestError> {
         match tokio::time::timeout(self.timeout, self.events.next()).await {
             Err(_) => Err(TestError::Timeout { received: 0 }),
             Ok(None) => Ok(None),
-            Ok(Some(event)) => event.map(Some).map_err(TestError::Stream),
+            Ok(Some(event)) => Ok(Some(event?)),
         }
     }
 
@@ -206,7 +218,7 @@ impl TestStream {
         };
         decode_event(&event)
             .map(Some)
-            .map_err(|e| TestError::Stream(StreamError::Decode(e)))
+            .map_err(|e| ClientError::Decode(e).into())
     }
 
     /// The next `n` events, decoded into `E`.

@@ -24,7 +24,7 @@ const DEFAULT_EVENT_TYPE: &str = "message";
 /// An incremental decoder of a Server-Sent Events stream.
 ///
 /// Bytes are fed in chunks of any size, split anywhere (inside a line, between the CR and
-/// the LF of a CRLF, inside a multi-byte UTF-8 character); completed [`Event`]s come out in
+/// the LF of a CRLF, inside a multi-byte UTF-8 character); completed [`RawEvent`]s come out in
 /// the order in which they are dispatched, exactly as if the whole stream had been fed at once.
 ///
 /// The rules are those of the WHATWG HTML standard ("Parsing an event stream"):
@@ -129,13 +129,37 @@ impl Decoder {
         }
     }
 
+    /// The same decoder, starting from last event id `id` instead of none: the id a resumed
+    /// stream's events carry until the stream sets another (what a client that reconnects
+    /// with `Last-Event-ID: id` has in force).
+    ///
+    /// Call it before the first chunk. The id is taken as given. A stream could not set one holding CR, LF or NUL, and such an
+    /// id cannot be sent as a header: check it first if it comes from outside.
+    ///
+    /// ```
+    /// use tidings::client::{Decoder, RawEvent};
+    ///
+    /// let mut decoder = Decoder::new().with_last_event_id("41");
+    /// assert_eq!(decoder.last_event_id(), "41");
+    /// let mut events = Vec::new();
+    /// decoder.feed(b"data: no id\n\nid: 42\ndata: x\n\n", &mut events)?;
+    /// assert_eq!(events, [RawEvent::new(None, "no id", "41"), RawEvent::new(None, "x", "42")]);
+    /// # Ok::<(), tidings::client::DecodeLimitError>(())
+    /// ```
+    pub fn with_last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.last_event_id = id.into();
+        // The id buffer is what the next blank line commits: it starts as the id in force.
+        self.id_buffer.clone_from(&self.last_event_id);
+        self
+    }
+
     /// The cap on the length of one line, in bytes, line end excluded.
     pub fn max_line_len(&self) -> usize {
         self.max_line_len
     }
 
     /// The cap on the length of one event's data, in bytes: the data lines joined by LF, as
-    /// [`Event::data`] would hold them.
+    /// [`RawEvent::data`] would hold them.
     pub fn max_data_len(&self) -> usize {
         self.max_data_len
     }
@@ -149,7 +173,7 @@ impl Decoder {
     ///
     /// [`DecodeLimitError`] when a line or an event's data exceeds its cap, and for every
     /// chunk after that until [`finish`](Self::finish).
-    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<Event>) -> Result<(), DecodeLimitError> {
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<RawEvent>) -> Result<(), DecodeLimitError> {
         if let Some(error) = self.failed {
             return Err(error);
         }
@@ -202,7 +226,7 @@ impl Decoder {
     /// The decoder is then ready for a new stream (a reconnection): a BOM is again dropped at
     /// its start, a past [`DecodeLimitError`] is forgotten, and [`last_event_id`](Self::last_event_id)
     /// and [`retry`](Self::retry) are kept, since a reconnecting client reuses them.
-    pub fn finish(&mut self, out: &mut Vec<Event>) {
+    pub fn finish(&mut self, out: &mut Vec<RawEvent>) {
         let _ = out;
         self.line.clear();
         self.data.clear();
@@ -239,7 +263,7 @@ impl Decoder {
     fn complete_line(
         &mut self,
         mut line: &[u8],
-        out: &mut Vec<Event>,
+        out: &mut Vec<RawEvent>,
     ) -> Result<(), DecodeLimitError> {
         if line.len() > self.max_line_len {
             return Err(DecodeLimitError::new(LimitKind::Line, self.max_line_len));
@@ -297,7 +321,7 @@ impl Decoder {
     }
 
     /// A blank line: dispatch the event, if it has data.
-    fn dispatch(&mut self, out: &mut Vec<Event>) {
+    fn dispatch(&mut self, out: &mut Vec<RawEvent>) {
         if self.last_event_id != self.id_buffer {
             self.last_event_id.clone_from(&self.id_buffer);
         }
@@ -314,7 +338,7 @@ impl Decoder {
             DEFAULT_EVENT_TYPE.to_owned()
         };
         self.event_type.clear();
-        out.push(Event {
+        out.push(RawEvent {
             event,
             data: std::mem::take(&mut self.data),
             id: self.last_event_id.clone(),
@@ -331,12 +355,13 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
-/// One dispatched event.
+/// One event as the stream sent it, before any decoding into an event enum: its type, data,
+/// last event id and `retry`, all text.
 ///
-/// Build one with [`Event::new`] (the fields are public for reading and matching; a private
-/// flag records whether the type was named, see [`Event::name`]).
+/// Build one with [`RawEvent::new`] (the fields are public for reading and matching; a private
+/// flag records whether the type was named, see [`RawEvent::name`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
+pub struct RawEvent {
     /// The event type: the value of the last `event` field of the event, or `"message"` when
     /// there was none or it was empty (as the standard's `MessageEvent` type).
     pub event: String,
@@ -351,7 +376,7 @@ pub struct Event {
     explicit_name: bool,
 }
 
-impl Event {
+impl RawEvent {
     /// An event named `name` (`None`: the default `"message"` type, no `event` field), with
     /// `data`, last event ID `id` and no `retry`.
     pub fn new(name: Option<&str>, data: impl Into<String>, id: impl Into<String>) -> Self {
@@ -431,7 +456,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn whole(input: &[u8], max: usize) -> (Vec<Event>, Result<(), DecodeLimitError>) {
+    fn whole(input: &[u8], max: usize) -> (Vec<RawEvent>, Result<(), DecodeLimitError>) {
         let mut decoder = Decoder::with_max_line_len(max);
         let mut out = Vec::new();
         let result = decoder.feed(input, &mut out);
@@ -444,7 +469,7 @@ mod tests {
         input: &[u8],
         cuts: &[usize],
         max: usize,
-    ) -> (Vec<Event>, Result<(), DecodeLimitError>) {
+    ) -> (Vec<RawEvent>, Result<(), DecodeLimitError>) {
         let mut decoder = Decoder::with_max_line_len(max);
         let mut out = Vec::new();
         let mut cuts: Vec<usize> = cuts.iter().map(|cut| cut % (input.len() + 1)).collect();
@@ -549,7 +574,7 @@ mod tests {
         let mut out = Vec::new();
         decoder.feed(b"data:123", &mut out).unwrap();
         decoder.feed(b"\r\n\r\n", &mut out).unwrap();
-        assert_eq!(out, vec![Event::new(None, "123", "")]);
+        assert_eq!(out, vec![RawEvent::new(None, "123", "")]);
     }
 
     #[test]
@@ -585,8 +610,8 @@ mod tests {
         assert_eq!(out[1].retry, Some(Duration::from_millis(1500)));
         assert_eq!(out[2].retry, None);
         assert_eq!(decoder.retry(), Some(Duration::from_millis(1500)));
-        assert_ne!(out[0], Event::new(None, "a", ""));
-        assert_eq!(out[0], Event::new(Some("message"), "a", ""));
+        assert_ne!(out[0], RawEvent::new(None, "a", ""));
+        assert_eq!(out[0], RawEvent::new(Some("message"), "a", ""));
     }
 
     #[test]
@@ -602,7 +627,42 @@ mod tests {
         assert!(out.is_empty());
         assert_eq!(decoder.last_event_id(), "1");
         decoder.feed(b"\xEF\xBB\xBFdata: y\n\n", &mut out).unwrap();
-        assert_eq!(out, vec![Event::new(None, "y", "1")]);
+        assert_eq!(out, vec![RawEvent::new(None, "y", "1")]);
+    }
+
+    #[test]
+    fn a_known_last_event_id_is_in_force_from_the_stream_start() {
+        let mut decoder = Decoder::with_max_line_len(64).with_last_event_id("7");
+        assert_eq!(decoder.max_line_len(), 64);
+        let mut out = Vec::new();
+        // The stream start is still a stream start: its BOM is dropped. A block without data
+        // dispatches nothing and leaves the id alone; an event of the same block as an id
+        // takes it; an empty id resets it.
+        decoder
+            .feed(
+                b"\xEF\xBB\xBFdata: a\n\n: hi\n\nid: 8\ndata: b\n\nid\ndata: c\n\n",
+                &mut out,
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            [
+                RawEvent::new(None, "a", "7"),
+                RawEvent::new(None, "b", "8"),
+                RawEvent::new(None, "c", ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_known_last_event_id_survives_an_unfinished_event_and_the_stream_end() {
+        let mut decoder = Decoder::new().with_last_event_id("7");
+        let mut out = Vec::new();
+        decoder.feed(b"id: 8\ndata: cut off", &mut out).unwrap();
+        assert_eq!(decoder.last_event_id(), "7");
+        decoder.finish(&mut out);
+        decoder.feed(b"data: next\n\n", &mut out).unwrap();
+        assert_eq!(out, [RawEvent::new(None, "next", "7")]);
     }
 
     #[test]

@@ -1,16 +1,25 @@
 //! The client side: decoding an event stream back into events, raw or typed.
+//!
+//! - [`Decoder`] turns bytes into [`RawEvent`]s, as the WHATWG standard parses a stream;
+//! - [`EventStream`] reads the raw events of any byte stream, and [`TypedEvents`] decodes raw
+//!   events into an `#[sse_events]` enum;
+//! - `EventSource` (feature `client`) reads a stream over HTTP and reconnects as browsers do;
+//! - every one of them fails with a [`ClientError`].
 
 mod decoder;
+mod error;
 #[cfg(feature = "client")]
-mod reconnect;
+mod event_source;
+mod reader;
+mod stream;
 mod typed;
 
 pub use decoder::*;
+pub use error::ClientError;
 #[cfg(feature = "client")]
-pub use reconnect::{
-    ClientError, Disconnect, DisconnectReason, EventSource, EventSourceHandle, RawEvents,
-};
+pub use event_source::{Disconnect, DisconnectReason, EventSource, EventSourceHandle, RawEvents};
 /// The HTTP client [`EventSource`] runs on, re-exported so its version always matches.
 #[cfg(feature = "client")]
 pub use reqwest;
-pub use typed::{decode_event, EventStream, StreamError, TypedEvent, TypedEvents};
+pub use stream::EventStream;
+pub use typed::{decode_event, TypedEvent, TypedEvents};

@@ -1,0 +1,115 @@
+//! [`ClientError`]: every way reading an event stream can fail, for every client in the crate.
+
+use http::StatusCode;
+
+use super::DecodeLimitError;
+use crate::event::DecodeError;
+
+/// A boxed error from a layer below: the HTTP client, the body, a header or URL parser.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why an event stream yielded an error: the item type of [`EventStream`](super::EventStream),
+/// of [`TypedEvents`](super::TypedEvents) and of the reconnecting `EventSource` (feature
+/// `client`).
+///
+/// Only [`ClientError::Decode`] leaves the stream running ([`is_recoverable`](Self::is_recoverable));
+/// after any other error the stream ends. Which variants a stream can yield depends on what
+/// reads it:
+///
+/// - an [`EventStream`](super::EventStream) over any bytes: [`Transport`](Self::Transport),
+///   [`Limit`](Self::Limit), and [`Decode`](Self::Decode) once typed;
+/// - the reconnecting `EventSource`: the request and response ones
+///   ([`InvalidRequest`](Self::InvalidRequest), [`Status`](Self::Status),
+///   [`Redirect`](Self::Redirect), [`NotEventStream`](Self::NotEventStream)), [`Limit`](Self::Limit)
+///   and [`Decode`](Self::Decode). It never yields transient failures (a broken connection, a
+///   `5xx`, `408` or `429`, a read timeout): it reconnects by itself and reports them through
+///   its handle (`EventSourceHandle::last_disconnect`).
+///
+/// ```
+/// use futures::StreamExt;
+/// use tidings::client::{ClientError, EventStream};
+///
+/// # futures::executor::block_on(async {
+/// let chunks = futures::stream::iter([
+///     Ok("data: first\n\n"),
+///     Err(std::io::Error::other("connection reset")),
+/// ]);
+/// let mut events = EventStream::new(chunks);
+/// assert_eq!(events.next().await.unwrap().unwrap().data, "first");
+/// let error = events.next().await.unwrap().unwrap_err();
+/// assert!(matches!(error, ClientError::Transport(_)));
+/// assert!(!error.is_recoverable());
+/// assert!(events.next().await.is_none());
+/// # });
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The request could not be built: an invalid URL, header, last event id or body.
+    InvalidRequest(Box<dyn std::error::Error + Send + Sync>),
+    /// The server refused the stream for good: a `4xx` other than `408` and `429`, or another
+    /// status that is neither success nor a transient failure (an unfollowed redirect).
+    Status(StatusCode),
+    /// Redirects did not lead to a response: a loop (such as an empty `Location`) or more
+    /// than the HTTP client follows. Trying again would go round the same way.
+    Redirect(Box<dyn std::error::Error + Send + Sync>),
+    /// The server answered with success, but not with an event stream.
+    NotEventStream {
+        /// The `Content-Type` it sent, if any.
+        content_type: Option<String>,
+    },
+    /// The body broke while it was read (the connection dropped, the body errored).
+    Transport(Box<dyn std::error::Error + Send + Sync>),
+    /// A line or an event exceeded the decoder's cap: the stream cannot be read further (and
+    /// reconnecting would read the same again).
+    Limit(DecodeLimitError),
+    /// An event arrived whole but does not decode into the event enum (an unknown name, or
+    /// data that does not fit its payload). The stream itself is fine and goes on after it.
+    Decode(DecodeError),
+}
+
+impl ClientError {
+    /// Whether the stream goes on after this error (only [`ClientError::Decode`]).
+    pub fn is_recoverable(&self) -> bool {
+        matches!(self, ClientError::Decode(_))
+    }
+}
+
+impl From<DecodeError> for ClientError {
+    fn from(e: DecodeError) -> Self {
+        ClientError::Decode(e)
+    }
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::InvalidRequest(e) => write!(f, "invalid event stream request: {e}"),
+            ClientError::Status(status) => {
+                write!(f, "the server refused the event stream: {status}")
+            }
+            ClientError::Redirect(e) => write!(f, "the event stream's redirects lead nowhere: {e}"),
+            ClientError::NotEventStream { content_type } => write!(
+                f,
+                "the response is not an event stream (Content-Type: {})",
+                content_type.as_deref().unwrap_or("none")
+            ),
+            ClientError::Transport(e) => write!(f, "the event stream broke: {e}"),
+            ClientError::Limit(e) => e.fmt(f),
+            ClientError::Decode(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClientError::InvalidRequest(e)
+            | ClientError::Redirect(e)
+            | ClientError::Transport(e) => Some(e.as_ref()),
+            ClientError::Limit(e) => Some(e),
+            ClientError::Decode(e) => Some(e),
+            ClientError::Status(_) | ClientError::NotEventStream { .. } => None,
+        }
+    }
+}
