@@ -82,7 +82,7 @@ fn run_tidings(chunks: &[&[u8]]) -> Tally {
         bytes += out.iter().map(|event| event.data.len()).sum::<usize>();
         out.clear();
     }
-    decoder.finish(&mut out);
+    decoder.finish();
     (events, bytes)
 }
 

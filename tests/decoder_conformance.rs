@@ -353,7 +353,7 @@ fn decode_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> (Vec<RawEven
     for chunk in chunks {
         decoder.feed(chunk, &mut out).expect("no cap is reached");
     }
-    decoder.finish(&mut out);
+    decoder.finish();
     (out, decoder)
 }
 

@@ -202,7 +202,7 @@ fn decode(chunks: &[Vec<u8>]) -> Outcome {
     for chunk in chunks {
         decoder.feed(chunk, &mut events).expect("no cap is reached");
     }
-    decoder.finish(&mut events);
+    decoder.finish();
     let events = events
         .into_iter()
         .map(|event| (event.event, event.data, event.id))

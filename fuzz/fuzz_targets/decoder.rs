@@ -23,7 +23,7 @@ fn run<'a>(
             break;
         }
     }
-    decoder.finish(&mut out);
+    decoder.finish();
     for event in &out {
         assert!(event.data.len() <= decoder.max_data_len());
         assert!(!event.id.contains('\0'));

@@ -428,7 +428,7 @@ mod tests {
             let mut decoder = crate::client::Decoder::new();
             let mut events = Vec::new();
             decoder.feed(&wire, &mut events).unwrap();
-            decoder.finish(&mut events);
+            decoder.finish();
             proptest::prop_assert_eq!(events.len(), 1);
             let event = &events[0];
             proptest::prop_assert_eq!(event.name(), name.as_deref());

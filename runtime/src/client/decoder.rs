@@ -60,7 +60,7 @@ const DEFAULT_EVENT_TYPE: &str = "message";
 /// decoder.feed(b"event: greeting\nid: 7\ndata: hel", &mut events)?;
 /// assert!(events.is_empty()); // the event has not ended yet
 /// decoder.feed(b"lo\ndata: world\n\n: a comment\ndata: next\r\n\r\n", &mut events)?;
-/// decoder.finish(&mut events);
+/// decoder.finish();
 ///
 /// assert_eq!(events.len(), 2);
 /// assert_eq!(events[0].name(), Some("greeting"));
@@ -220,14 +220,12 @@ impl Decoder {
     }
 
     /// Ends the stream. Per the standard, an event whose blank line has not arrived is
-    /// discarded, as is an unterminated last line, so nothing is ever appended to `out`; the
-    /// parameter keeps the call shape of [`feed`](Self::feed).
+    /// discarded, as is an unterminated last line: the end of a stream completes no event.
     ///
     /// The decoder is then ready for a new stream (a reconnection): a BOM is again dropped at
     /// its start, a past [`DecodeLimitError`] is forgotten, and [`last_event_id`](Self::last_event_id)
     /// and [`retry`](Self::retry) are kept, since a reconnecting client reuses them.
-    pub fn finish(&mut self, out: &mut Vec<RawEvent>) {
-        let _ = out;
+    pub fn finish(&mut self) {
         self.line.clear();
         self.data.clear();
         self.event_type.clear();
@@ -460,7 +458,7 @@ mod tests {
         let mut decoder = Decoder::with_max_line_len(max);
         let mut out = Vec::new();
         let result = decoder.feed(input, &mut out);
-        decoder.finish(&mut out);
+        decoder.finish();
         (out, result)
     }
 
@@ -499,7 +497,7 @@ mod tests {
             }
             start = cut;
         }
-        decoder.finish(&mut out);
+        decoder.finish();
         (out, result)
     }
 
@@ -563,7 +561,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(decoder.feed(b"\n\n", &mut out), Err(error));
         assert_eq!(out.len(), 1);
-        decoder.finish(&mut out);
+        decoder.finish();
         decoder.feed(b"data: again\n\n", &mut out).unwrap();
         assert_eq!(out[1].data, "again");
     }
@@ -589,7 +587,7 @@ mod tests {
         assert_eq!(error.limit(), 48);
         assert!(error.to_string().contains("48 bytes"), "{error}");
         // The same data fits when split into two events.
-        decoder.finish(&mut out);
+        decoder.finish();
         decoder.feed(&six, &mut out).unwrap();
         decoder.feed(b"\ndata:1234567\n\n", &mut out).unwrap();
         assert_eq!(out.len(), 2);
@@ -623,7 +621,7 @@ mod tests {
             .unwrap();
         assert_eq!(decoder.last_event_id(), "1");
         assert!(out.is_empty());
-        decoder.finish(&mut out);
+        decoder.finish();
         assert!(out.is_empty());
         assert_eq!(decoder.last_event_id(), "1");
         decoder.feed(b"\xEF\xBB\xBFdata: y\n\n", &mut out).unwrap();
@@ -660,7 +658,7 @@ mod tests {
         let mut out = Vec::new();
         decoder.feed(b"id: 8\ndata: cut off", &mut out).unwrap();
         assert_eq!(decoder.last_event_id(), "7");
-        decoder.finish(&mut out);
+        decoder.finish();
         decoder.feed(b"data: next\n\n", &mut out).unwrap();
         assert_eq!(out, [RawEvent::new(None, "next", "7")]);
     }

@@ -61,8 +61,8 @@ impl EventReader {
             }
             Some(Err(error)) => self.fail(ClientError::Transport(error.into())),
             None => {
-                // Appends nothing (an unfinished event is discarded), but ends the stream.
-                self.decoder.finish(&mut self.completed);
+                // An unfinished event is discarded; the stream is over.
+                self.decoder.finish();
                 self.ended = true;
             }
         }
@@ -89,7 +89,7 @@ impl EventReader {
     /// more than one body.
     #[cfg(any(feature = "client", test))]
     pub(crate) fn restart(&mut self) {
-        self.decoder.finish(&mut self.completed);
+        self.decoder.finish();
         self.ended = false;
     }
 

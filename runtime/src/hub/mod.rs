@@ -303,7 +303,7 @@ impl<E> HubBuilder<E> {
     /// How many events each topic keeps, at least, for clients that reconnect (default 1,000).
     /// In-process, a topic keeps more only while a subscriber still needs them (its queue);
     /// with `0` a client resumes only from the newest event. On Redis a stream keeps at least
-    /// 1,000 entries whatever this says (see [`redis`](Self::redis)).
+    /// 1,000 entries whatever this says (see `HubBuilder::redis`, feature `redis`).
     pub fn replay(mut self, events: usize) -> Self {
         self.retention.replay.events = events;
         self
