@@ -1,4 +1,5 @@
-//! The chat example: `cargo run --example chat`, then open the printed URL in a browser.
+//! The chat example: `cargo run -p tidings-examples --bin chat`, then open the printed URL in a
+//! browser.
 //!
 //! `PORT` chooses the port (default 3000; 0 picks a free one). With `REDIS_URL` set (for example
 //! `redis://127.0.0.1:6379/`) the rooms live in Redis, so several instances serve the same rooms
