@@ -99,8 +99,8 @@ async fn the_reconnecting_client_stops_for_good_after_the_final_event() {
     let started = Started::default();
     let server = serve(api().into_router().with_state(started.clone())).await;
     for source in [
-        EventSource::post(format!("http://{}/complete", server.addr), r#"{"words":2}"#)
-            .header("content-type", "application/json"),
+        EventSource::post(format!("http://{}/complete", server.addr))
+            .json(&serde_json::json!({ "words": 2 })),
         // A GET reconnects when a stream ends, but not after its final event.
         EventSource::get(format!("http://{}/complete", server.addr)),
     ] {

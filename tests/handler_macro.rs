@@ -6,11 +6,14 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use http::StatusCode;
 use serde::Deserialize;
+use tidings::client::ClientError;
 use tidings::codegen::{KeepAliveSetting, SseHandler};
+use tidings::testing::TestError;
 use tidings::{sse_events, sse_handler, LastEventId, SendError, Sender, SseApi};
 use tidings_test_support::{get, request, serve};
 
 #[sse_events(rename_all = "snake_case")]
+#[derive(Debug)]
 enum Feed {
     Line(String),
     Done,
@@ -442,4 +445,38 @@ async fn the_test_client_posts_json_and_reads_an_error_responses_body() {
         rejected.text().await.unwrap(),
         r#"{"error":"empty prompt"}"#
     );
+}
+
+/// Reading events from a response that is not a stream fails as a client would, with the
+/// status and the error's body, instead of finding no events.
+#[tokio::test]
+async fn the_test_client_reports_a_refused_stream_instead_of_no_events() {
+    let router = SseApi::new("t", "1")
+        .handler(complete)
+        .into_router()
+        .route("/plain", axum::routing::get(|| async { "plain text" }));
+    let client = tidings::testing::TestClient::new(router);
+
+    let rejected = client
+        .post_json("/complete", &serde_json::json!({ "text": "" }))
+        .await;
+    match rejected.collect::<Feed>().await {
+        Err(TestError::Client(ClientError::Status { status, body })) => {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(body, r#"{"error":"empty prompt"}"#);
+        }
+        other => panic!("expected the 422, got {other:?}"),
+    }
+    match client.get("/nowhere").await.take::<Feed>(1).await {
+        Err(TestError::Client(ClientError::Status { status, .. })) => {
+            assert_eq!(status, StatusCode::NOT_FOUND)
+        }
+        other => panic!("expected the 404, got {other:?}"),
+    }
+    let mut plain = client.get("/plain").await;
+    assert!(matches!(
+        plain.next_raw().await,
+        Err(TestError::Client(ClientError::NotEventStream { .. }))
+    ));
+    assert!(plain.next_raw().await.unwrap().is_none(), "reported once");
 }

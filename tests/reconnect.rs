@@ -127,10 +127,13 @@ async fn numbers(visit: Visit, tx: Sender<Num>) -> Result<(), SendError> {
 /// Answers the first requests with the statuses of the script, then sends `Number(index)`
 /// with id `index` and stays open.
 #[sse_handler(get, "/scripted")]
-async fn scripted(visit: Visit, tx: Sender<Num>) -> Result<(), StatusCode> {
+async fn scripted(visit: Visit, tx: Sender<Num>) -> Result<(), (StatusCode, String)> {
     let n = visit.n;
     if let Some(&code) = visit.ctx.script.get(n as usize) {
-        return Err(StatusCode::from_u16(code).unwrap());
+        return Err((
+            StatusCode::from_u16(code).unwrap(),
+            format!("scripted {code}"),
+        ));
     }
     let _ = tx.send(Message::new(Num::Number(n)).id(n)).await;
     tx.closed().await;
@@ -450,7 +453,19 @@ async fn stops_for_good_on_404_with_the_status() {
     let server = serve(&ctx).await;
     let mut events = fast(format!("http://{}/scripted", server.addr)).typed::<Num>();
     match next(&mut events).await {
-        Some(Err(ClientError::Status(status))) => assert_eq!(status, StatusCode::NOT_FOUND),
+        Some(Err(error @ ClientError::Status { .. })) => {
+            assert_eq!(
+                error.to_string(),
+                "the server refused the event stream: 404 Not Found: scripted 404"
+            );
+            let ClientError::Status { status, body } = error else {
+                unreachable!()
+            };
+            assert_eq!(
+                (status, body.as_str()),
+                (StatusCode::NOT_FOUND, "scripted 404")
+            );
+        }
         other => panic!("expected a 404 error, got {other:?}"),
     }
     assert!(next(&mut events).await.is_none());
@@ -537,7 +552,8 @@ async fn resends_the_same_post_body_and_headers_on_every_reconnection() {
     // `EventSource::post` with a plain body does the same.
     let ctx = Ctx::default();
     let server = serve(&ctx).await;
-    let mut events = EventSource::post(format!("http://{}/post", server.addr), "plain")
+    let mut events = EventSource::post(format!("http://{}/post", server.addr))
+        .body("plain")
         .initial_retry(Duration::from_millis(10))
         .reconnect_on_end(true)
         .typed::<Num>();
@@ -550,7 +566,8 @@ async fn resends_the_same_post_body_and_headers_on_every_reconnection() {
 async fn a_post_stream_that_ends_is_not_sent_again_by_default() {
     let ctx = Ctx::default();
     let server = serve(&ctx).await;
-    let mut events = EventSource::post(format!("http://{}/post", server.addr), "once")
+    let mut events = EventSource::post(format!("http://{}/post", server.addr))
+        .body("once")
         .initial_retry(Duration::from_millis(10))
         .typed::<Num>();
     assert_eq!(next_ok(&mut events).await.event, Num::Number(0));

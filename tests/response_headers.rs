@@ -103,4 +103,10 @@ fn declared_headers_are_documented_on_the_stream_response() {
     assert!(headers["cache-control"].is_object());
     let path = openapi_common::write_doc("response_headers", &doc);
     openapi_common::assert_valid_openapi(&path);
+
+    let page = tidings::openapi::docs_html(&SseApi::new("t", "1").handler(job).openapi());
+    assert!(
+        page.contains("<code>x-job-id</code> The id of the job this stream reports on."),
+        "the docs page lists the header"
+    );
 }

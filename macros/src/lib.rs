@@ -46,9 +46,17 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// `#[sse_handler(get, "/rooms/{room}/events", tag = "rooms", keep_alive = "15s")]`: the method
 /// (`get` by default, or `post`, `put`, `patch`, `delete`) and the path come first, then the
-/// keys `tag`, `tags(...)`, `operation_id`, `keep_alive` (`"500ms"`, `"15s"`, `"2m"` or
-/// `"off"`) and `deprecated`. The doc comment gives the summary (first paragraph) and the
-/// description (the rest).
+/// keys:
+///
+/// - `tag = "..."` or `tags("...", ...)`: the operation's OpenAPI tags;
+/// - `operation_id = "..."`: its `operationId` (the function's name by default);
+/// - `keep_alive = "500ms" | "15s" | "2m" | "off"`: this stream's keep-alive interval;
+/// - `headers("x-name" = "what it says", ...)`: the response headers the handler may set with
+///   `Sender::set_header` before its first event, documented on its `200` (`Content-Type`,
+///   `Content-Length`, `Transfer-Encoding` and connection headers are refused);
+/// - `deprecated`.
+///
+/// The doc comment gives the summary (first paragraph) and the description (the rest).
 ///
 /// The function becomes a unit struct of the same name, which `SseApi::handler` registers; the
 /// function itself stays callable as `name::name(...)`.

@@ -17,7 +17,7 @@ pub use crate::handler::{HandlerOutcome, SseHandler, StreamConfig};
 pub use crate::head::ResponseHeader;
 pub use crate::keep_alive::KeepAliveSetting;
 pub use crate::meta::HandlerMeta;
-pub use crate::wire::{DataWriter, EventName};
+pub use crate::wire::{DataWriter, EventName, IntoEventId};
 
 #[doc(hidden)]
 pub use {axum, http, schemars, serde, serde_json};
@@ -29,6 +29,28 @@ pub use {axum, http, schemars, serde, serde_json};
 pub use crate::{
     __tidings_document_error as document_error, __tidings_document_input as document_input,
 };
+
+/// The events of a handler `#[sse_handler]` rejected: the macro implements `SseHandler` with
+/// them next to its error, so that registering the handler adds no second error. Never built:
+/// a crate with that error does not compile.
+#[doc(hidden)]
+pub enum Rejected {}
+
+impl crate::SseEvents for Rejected {
+    const EVENTS: &'static [EventInfo] = &[];
+
+    fn event_index(&self) -> usize {
+        match *self {}
+    }
+
+    fn write_data(&self, _: &mut DataWriter<'_>) -> Result<(), crate::EncodeError> {
+        match *self {}
+    }
+
+    fn data_schemas(_: &mut schemars::SchemaGenerator) -> Vec<Option<schemars::Schema>> {
+        Vec::new()
+    }
+}
 
 /// Decodes one JSON payload, naming the event in the error.
 #[doc(hidden)]

@@ -1,7 +1,7 @@
 //! [`Message`]: an event plus the optional fields that travel with it.
 
 use crate::event::SseEvents;
-use crate::wire::EventId;
+use crate::wire::{EventId, IntoEventId};
 use std::time::Duration;
 
 /// An event with an optional `id`, `retry` and comments.
@@ -55,8 +55,8 @@ impl<E> Message<E> {
     /// assert!(EventId::new("7\nevent: spoofed").is_err());
     /// # Ok::<(), tidings::InvalidField>(())
     /// ```
-    pub fn id(mut self, id: impl Into<EventId>) -> Self {
-        self.id = Some(id.into());
+    pub fn id(mut self, id: impl IntoEventId) -> Self {
+        self.id = Some(id.into_event_id());
         self
     }
 

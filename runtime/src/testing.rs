@@ -101,9 +101,15 @@ impl TestClient {
 }
 
 /// The response to a [`TestClient`] request, read as events.
+///
+/// Reading events from a response that is not a stream fails as a client would: a status
+/// other than `200` is [`ClientError::Status`] (with the body, an error's reason), a `200`
+/// that is not `text/event-stream` is [`ClientError::NotEventStream`], and `204` ends at once.
+/// [`text`](TestStream::text) reads any body as it is.
 pub struct TestStream {
     head: http::response::Parts,
-    events: EventStream<axum::body::BodyDataStream>,
+    /// The body, until reading it as events has failed.
+    events: Option<EventStream<axum::body::BodyDataStream>>,
     timeout: Duration,
 }
 
@@ -169,7 +175,7 @@ impl TestStream {
         let (head, body) = response.into_parts();
         TestStream {
             head,
-            events: EventStream::new(body.into_data_stream()),
+            events: Some(EventStream::new(body.into_data_stream())),
             timeout,
         }
     }
@@ -187,7 +193,10 @@ impl TestStream {
     /// The whole body as text, for a response that is not an event stream (an error's body).
     /// Read it instead of events, not after some.
     pub async fn text(self) -> Result<String, TestError> {
-        let mut bytes = self.events.into_inner();
+        let Some(events) = self.events else {
+            return Ok(String::new());
+        };
+        let mut bytes = events.into_inner();
         let mut body = Vec::new();
         let read = async {
             while let Some(chunk) = bytes.next().await {
@@ -204,11 +213,41 @@ impl TestStream {
 
     /// The next raw event; `Ok(None)` at the end of the stream.
     pub async fn next_raw(&mut self) -> Result<Option<RawEvent>, TestError> {
-        match tokio::time::timeout(self.timeout, self.events.next()).await {
+        if let Some(refused) = self.refusal().await {
+            return refused;
+        }
+        let Some(events) = self.events.as_mut() else {
+            return Ok(None);
+        };
+        match tokio::time::timeout(self.timeout, events.next()).await {
             Err(_) => Err(TestError::Timeout { received: 0 }),
             Ok(None) => Ok(None),
             Ok(Some(event)) => Ok(Some(event?)),
         }
+    }
+
+    /// For a response that is not an event stream, what reading events from it gives (once;
+    /// the body is gone after it): the same judgement as [`EventSource`]'s on a response head.
+    ///
+    /// [`EventSource`]: crate::client
+    async fn refusal(&mut self) -> Option<Result<Option<RawEvent>, TestError>> {
+        let status = self.head.status;
+        let content_type = self.head.headers.get(http::header::CONTENT_TYPE);
+        if status == StatusCode::OK && content_type.is_some_and(crate::client::is_event_stream) {
+            return None;
+        }
+        let events = self.events.take()?;
+        Some(if status == StatusCode::NO_CONTENT {
+            Ok(None)
+        } else if status != StatusCode::OK {
+            let body = events.into_inner();
+            Err(ClientError::refused(status, body, self.timeout)
+                .await
+                .into())
+        } else {
+            let content_type = content_type.map(|v| String::from_utf8_lossy(v.as_bytes()).into());
+            Err(ClientError::NotEventStream { content_type }.into())
+        })
     }
 
     /// The next event decoded into `E`, with its id and retry; `Ok(None)` at the end.

@@ -156,6 +156,25 @@ impl TryFrom<&str> for EventId {
     }
 }
 
+/// What [`Message::id`](crate::Message::id) accepts: an [`EventId`], or a number, which is
+/// always a valid id. Text is not accepted as is, since it may hold CR, LF or NUL: check it where
+/// it is made, with [`EventId::new`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an event id",
+    label = "text must be checked: it may hold CR, LF or NUL, which no id can carry",
+    note = "make the id with `tidings::EventId::new(text)?` (or `text.try_into()?`); numbers and `EventId`s need nothing"
+)]
+pub trait IntoEventId {
+    /// The id.
+    fn into_event_id(self) -> EventId;
+}
+
+impl IntoEventId for EventId {
+    fn into_event_id(self) -> EventId {
+        self
+    }
+}
+
 /// A number is always a valid id: `Message::new(event).id(42)`.
 macro_rules! event_id_from_integers {
     ($($int:ty),*) => {$(
@@ -164,9 +183,15 @@ macro_rules! event_id_from_integers {
                 EventId(n.to_string())
             }
         }
+
+        impl IntoEventId for $int {
+            fn into_event_id(self) -> EventId {
+                EventId::from(self)
+            }
+        }
     )*};
 }
-event_id_from_integers!(u32, u64, usize, i32, i64);
+event_id_from_integers!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
 
 /// Why an event's data could not be encoded.
 #[derive(Debug)]

@@ -9,6 +9,45 @@ use super::attr::KeepAlive;
 use super::model::{Arg, Handler};
 use crate::doc;
 
+/// What stands for a handler the macro rejected: its unit struct, implementing `SseHandler`
+/// for any state, so that `SseApi::handler(name)` compiles and the user sees the macro's errors
+/// only; and the function itself, in a block of its own, so that its body is still checked.
+/// A method (a `self` receiver) stays as it is: no struct can be declared inside an `impl`.
+pub(crate) fn rejected(func: &syn::ItemFn) -> TokenStream {
+    if func.sig.receiver().is_some() {
+        return quote!(#func);
+    }
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            #func
+        };
+
+        #[allow(non_camel_case_types)]
+        #vis struct #ident;
+
+        impl<S> ::tidings::codegen::SseHandler<S, ()> for #ident
+        where
+            S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            type Events = ::tidings::codegen::Rejected;
+
+            fn meta() -> ::tidings::codegen::HandlerMeta {
+                ::core::unreachable!("a rejected handler is never compiled")
+            }
+
+            fn method_router(
+                self,
+                _: ::tidings::codegen::StreamConfig,
+            ) -> ::tidings::codegen::axum::routing::MethodRouter<S> {
+                ::core::unreachable!("a rejected handler is never compiled")
+            }
+        }
+    }
+}
+
 /// The unit struct named like the function, the function as its associated fn, and the impl.
 pub(crate) fn generate(h: &Handler) -> TokenStream {
     let func = &h.func;

@@ -10,7 +10,8 @@ use syn::ItemFn;
 
 use crate::errors::Errors;
 
-/// The whole macro: the handler's struct and impls, or the function and every error found.
+/// The whole macro: the handler's struct and impls, or every error found (with a stand-in for
+/// the handler, so that registering it adds no error of its own).
 pub(crate) fn sse_handler(args: TokenStream, input: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(input.clone()) {
         Ok(func) => func,
@@ -30,7 +31,8 @@ pub(crate) fn sse_handler(args: TokenStream, input: TokenStream) -> TokenStream 
         (Ok(()), Some(handler)) => expand::generate(&handler),
         (Err(error), _) => {
             let error = error.to_compile_error();
-            quote!(#func #error)
+            let rejected = expand::rejected(&func);
+            quote!(#rejected #error)
         }
         (Ok(()), None) => unreachable!("a failed check records an error"),
     }

@@ -1,6 +1,8 @@
 //! [`ClientError`]: every way reading an event stream can fail, for every client in the crate.
 
+use futures::{Stream, StreamExt};
 use http::StatusCode;
+use std::time::Duration;
 
 use super::DecodeLimitError;
 use crate::event::DecodeError;
@@ -49,7 +51,13 @@ pub enum ClientError {
     InvalidRequest(Box<dyn std::error::Error + Send + Sync>),
     /// The server refused the stream for good: a `4xx` other than `408` and `429`, or another
     /// status that is neither success nor a transient failure (an unfollowed redirect).
-    Status(StatusCode),
+    Status {
+        /// The status it answered with.
+        status: StatusCode,
+        /// The start of its body (at most [`ClientError::MAX_ERROR_BODY`] bytes, read as
+        /// UTF-8, lossily): the reason an error response gives.
+        body: String,
+    },
     /// Redirects did not lead to a response: a loop (such as an empty `Location`) or more
     /// than the HTTP client follows. Trying again would go round the same way.
     Redirect(Box<dyn std::error::Error + Send + Sync>),
@@ -69,9 +77,38 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// How much of a refusing response's body [`ClientError::Status`] keeps.
+    pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
     /// Whether the stream goes on after this error (only [`ClientError::Decode`]).
     pub fn is_recoverable(&self) -> bool {
         matches!(self, ClientError::Decode(_))
+    }
+
+    /// The error for a response that refused the stream with `status`, keeping the start of
+    /// its body: what arrives of it within `patience`, up to [`MAX_ERROR_BODY`] bytes.
+    ///
+    /// [`MAX_ERROR_BODY`]: ClientError::MAX_ERROR_BODY
+    pub(crate) async fn refused<S, B, E>(status: StatusCode, body: S, patience: Duration) -> Self
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: AsRef<[u8]>,
+    {
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut body = std::pin::pin!(body);
+        let mut read = Vec::new();
+        while read.len() < Self::MAX_ERROR_BODY {
+            match tokio::time::timeout_at(deadline, body.next()).await {
+                Ok(Some(Ok(chunk))) => read.extend_from_slice(chunk.as_ref()),
+                // The end, a broken body or no patience left: what arrived is the reason.
+                _ => break,
+            }
+        }
+        read.truncate(Self::MAX_ERROR_BODY);
+        ClientError::Status {
+            status,
+            body: String::from_utf8_lossy(&read).into_owned(),
+        }
     }
 }
 
@@ -85,8 +122,15 @@ impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClientError::InvalidRequest(e) => write!(f, "invalid event stream request: {e}"),
-            ClientError::Status(status) => {
-                write!(f, "the server refused the event stream: {status}")
+            ClientError::Status { status, body } => {
+                write!(f, "the server refused the event stream: {status}")?;
+                // Enough of the body to say why, on one line.
+                let reason: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+                match reason.char_indices().nth(200) {
+                    _ if reason.is_empty() => Ok(()),
+                    Some((cut, _)) => write!(f, ": {}…", &reason[..cut]),
+                    None => write!(f, ": {reason}"),
+                }
             }
             ClientError::Redirect(e) => write!(f, "the event stream's redirects lead nowhere: {e}"),
             ClientError::NotEventStream { content_type } => write!(
@@ -109,7 +153,7 @@ impl std::error::Error for ClientError {
             | ClientError::Transport(e) => Some(e.as_ref()),
             ClientError::Limit(e) => Some(e),
             ClientError::Decode(e) => Some(e),
-            ClientError::Status(_) | ClientError::NotEventStream { .. } => None,
+            ClientError::Status { .. } | ClientError::NotEventStream { .. } => None,
         }
     }
 }

@@ -100,12 +100,29 @@ fn operation(out: &mut String, path: &str, method: &str, op: &Operation, compone
     out.push_str("<h3>Responses</h3><ul>\n");
     for (status, response) in &op.responses {
         let media: Vec<&str> = response.content.keys().map(String::as_str).collect();
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<li><b>{}</b> {} <code>{}</code></li>",
+            "<li><b>{}</b> {} <code>{}</code>",
             esc(status),
             esc(&response.description),
             esc(&media.join(", "))
+        );
+        if !response.headers.is_empty() {
+            out.push_str("<br>Headers:<ul>");
+            for (name, header) in &response.headers {
+                let description = header.description.as_deref().unwrap_or_default();
+                let _ = write!(
+                    out,
+                    "<li><code>{}</code> {}</li>",
+                    esc(name),
+                    esc(description)
+                );
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str(
+            "</li>
+",
         );
     }
     out.push_str("</ul>\n");

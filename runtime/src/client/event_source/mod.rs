@@ -116,10 +116,11 @@ impl EventSource {
         Self::new(reqwest::Client::new(), Method::GET, url)
     }
 
-    /// A `POST` of `body` to `url` with a new `reqwest::Client`; see also
-    /// [`json`](EventSource::json).
-    pub fn post(url: impl reqwest::IntoUrl, body: impl Into<Bytes>) -> Self {
-        Self::new(reqwest::Client::new(), Method::POST, url).body(body)
+    /// A `POST` to `url` with a new `reqwest::Client`. Give it a body with
+    /// [`json`](EventSource::json) (which also sets `Content-Type`) or [`body`](EventSource::body);
+    /// without one it is sent empty.
+    pub fn post(url: impl reqwest::IntoUrl) -> Self {
+        Self::new(reqwest::Client::new(), Method::POST, url)
     }
 
     /// A request of `method` to `url` sent with `client` (to share its connection pool, TLS

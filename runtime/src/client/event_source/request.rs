@@ -99,7 +99,7 @@ impl Request {
                 Err(Refused::Transient(reason, None))
             }
             Ok(Err(e)) => Err(unanswered(e)),
-            Ok(Ok(response)) => judge(response),
+            Ok(Ok(response)) => judge(response, self.read_timeout).await,
         }
     }
 }
@@ -116,8 +116,8 @@ fn unanswered(error: reqwest::Error) -> Refused {
     }
 }
 
-/// What a response head means for the stream.
-fn judge(response: reqwest::Response) -> Result<Body, Refused> {
+/// What a response head means for the stream (reading, from a refusal, the reason it gives).
+async fn judge(response: reqwest::Response, patience: Duration) -> Result<Body, Refused> {
     let status = response.status();
     if status == StatusCode::NO_CONTENT {
         return Err(Refused::End);
@@ -130,10 +130,11 @@ fn judge(response: reqwest::Response) -> Result<Body, Refused> {
         return Err(Refused::Transient(format!("status {status}"), retry_after));
     }
     if !status.is_success() {
-        return Err(Refused::Fatal(ClientError::Status(status)));
+        let refused = ClientError::refused(status, response.bytes_stream(), patience).await;
+        return Err(Refused::Fatal(refused));
     }
     let content_type = response.headers().get(header::CONTENT_TYPE);
-    if !content_type.is_some_and(is_event_stream) {
+    if !content_type.is_some_and(crate::client::is_event_stream) {
         let content_type = content_type.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         return Err(Refused::Fatal(ClientError::NotEventStream { content_type }));
     }
@@ -144,13 +145,4 @@ fn judge(response: reqwest::Response) -> Result<Body, Refused> {
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
     value.trim().parse().ok().map(Duration::from_secs)
-}
-
-/// Whether a `Content-Type` is `text/event-stream`, whatever its parameters.
-fn is_event_stream(content_type: &HeaderValue) -> bool {
-    let Ok(value) = content_type.to_str() else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or_default();
-    essence.trim().eq_ignore_ascii_case("text/event-stream")
 }
