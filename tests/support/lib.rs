@@ -98,15 +98,27 @@ pub async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Open
 }
 
 impl OpenStream {
-    /// The next body chunk, `None` at the end of the body. Fails the test after [`PATIENCE`].
+    /// The next body chunk, `None` at the end of the body. Fails the test after [`PATIENCE`],
+    /// or when the body fails.
     pub async fn next_chunk(&mut self) -> Option<Bytes> {
+        self.next_data().await.map(|data| data.expect("body error"))
+    }
+
+    /// The next body chunk, `None` at the end of the body or when it fails (a stream cut
+    /// by the server). Fails the test after [`PATIENCE`].
+    pub async fn try_next_chunk(&mut self) -> Option<Bytes> {
+        self.next_data().await?.ok()
+    }
+
+    async fn next_data(&mut self) -> Option<hyper::Result<Bytes>> {
         loop {
             let frame = tokio::time::timeout(PATIENCE, self.body.frame())
                 .await
-                .expect("no body chunk in time")?
-                .expect("body error");
-            if let Ok(data) = frame.into_data() {
-                return Some(data);
+                .expect("no body chunk in time")?;
+            match frame.map(|frame| frame.into_data()) {
+                Ok(Ok(data)) => return Some(Ok(data)),
+                Ok(Err(_trailers)) => continue,
+                Err(e) => return Some(Err(e)),
             }
         }
     }
