@@ -611,7 +611,14 @@ async fn serves_the_document_and_a_docs_page() {
             "the docs page lacks {expected}:\n{page}"
         );
     }
-    assert!(!page.contains("<script"), "the page needs no script");
+    // Self-contained: its one script is inline, and nothing is loaded from anywhere else.
+    assert_eq!(page.matches("<script>").count(), 1);
+    assert!(
+        !page.contains("<script src") && !page.contains("<link"),
+        "{page}"
+    );
+    assert!(page
+        .contains("<form class=\"console\" data-method=\"GET\" data-path=\"/rooms/{room}/feed\">"));
 }
 
 #[tokio::test]

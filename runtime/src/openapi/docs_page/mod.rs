@@ -1,5 +1,5 @@
 //! The human page for an API: self-contained HTML, rendered on the server from the document, so
-//! it needs no script or stylesheet from anywhere else.
+//! it needs no script or stylesheet from anywhere else; each stream has a live console.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -9,11 +9,14 @@ use serde_json::Value;
 
 use super::model::{OpenApi, Operation};
 
+mod console;
+
 /// The document's shared schemas, by name, for showing schemas with their references resolved.
 type Components = BTreeMap<String, Schema>;
 
 /// Renders `doc` as one HTML page: each operation with its parameters, responses and events,
-/// and the shared schemas.
+/// the shared schemas, and under each stream a live console (fill in its parameters and JSON
+/// body, connect, and watch its events arrive).
 ///
 /// ```
 /// let doc = tidings::openapi::OpenApi::new("Feed <1>", "1.0.0");
@@ -50,6 +53,7 @@ pub fn docs_html(doc: &OpenApi) -> String {
             );
         }
     }
+    let _ = writeln!(out, "<script>{}</script>", console::SCRIPT);
     out.push_str("</body></html>\n");
     out
 }
@@ -133,6 +137,7 @@ fn operation(out: &mut String, path: &str, method: &str, op: &Operation, compone
         .and_then(|m| m.item_schema.as_ref().or(m.schema.as_ref()));
     if let Some(items) = stream {
         events(out, items.as_value(), components);
+        console::console(out, path, method, op);
     }
     out.push_str("</section>\n");
 }
@@ -224,7 +229,7 @@ fn resolved(value: &Value, components: &Components, expanding: &mut Vec<String>)
     }
 }
 
-fn esc(text: &str) -> String {
+pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -243,7 +248,9 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margi
 code,pre{font-family:ui-monospace,monospace}pre{background:#f5f5f5;padding:.5rem;overflow:auto}\
 .op{border-top:1px solid #ccc;margin-top:2rem}.method{background:#246;color:#fff;padding:0 .4rem;border-radius:3px}\
 .event{border-left:3px solid #8ab;padding-left:.8rem;margin:.8rem 0}.muted{color:#666}\
-table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}";
+table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}\
+.console label{display:block;margin:.3rem 0}.console .events{max-height:24rem;overflow:auto}\
+.console .event-head{font-family:ui-monospace,monospace;font-weight:bold}";
 
 #[cfg(test)]
 mod tests {
