@@ -3,14 +3,13 @@
 //! body, and shows their events as they arrive. Keeps a screenshot under
 //! `target/browser-screenshots/`.
 
-use std::path::Path;
 use std::time::Duration;
 
 use axum::extract::{Path as UrlPath, Query};
 use axum::Json;
 use serde::Deserialize;
 use tidings::{sse_events, sse_handler, LastEventId, Message, Sender, SseApi};
-use tidings_test_support::{js_dependency, serve, skipped};
+use tidings_test_support::{browser, chromium, screenshot, serve};
 
 #[derive(serde::Serialize, Deserialize, schemars::JsonSchema)]
 struct Headline {
@@ -79,37 +78,22 @@ async fn complete(tx: Sender<Completion>, Json(prompt): Json<Prompt>) {
 
 #[tokio::test]
 async fn the_docs_console_shows_the_events_of_a_get_and_a_post_stream() {
-    if !js_dependency("playwright-core") {
+    let Some(chromium) = chromium() else {
         return;
-    }
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if !Path::new(&chromium).exists() {
-        skipped("headless Chromium (Debian's `chromium` package; `.ci/run` installs it)");
-        return;
-    }
+    };
     let api = SseApi::new("Console", "1")
         .handler(feed_events)
         .handler(complete)
         .serve_docs("/docs");
     let server = serve(api.into_router()).await;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shots = root.join("target/browser-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let screenshot = shots.join("docs-console.png");
-
-    let output = tokio::process::Command::new("node")
-        .arg(root.join("tests/js/browser_docs_console.mjs"))
-        .arg(format!("http://{}", server.addr))
-        .arg(&screenshot)
-        .env("CHROMIUM", &chromium)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(60), output)
-        .await
-        .expect("the browser finished in time")
-        .expect("node runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the browser run failed: {stderr}");
-    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let screenshot = screenshot("docs-console");
+    let base = format!("http://{}", server.addr);
+    let shown = browser(
+        &chromium,
+        "browser_docs_console.mjs",
+        &[base.as_ref(), screenshot.as_ref()],
+    )
+    .await;
 
     assert_eq!(shown["errors"], serde_json::json!([]), "no script error");
     let feed: Vec<&str> = shown["feedEvents"]

@@ -333,3 +333,52 @@ impl Drop for RedisServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Debian's headless Chromium (or `$CHROMIUM`), for the browser tests, when it and the
+/// playwright-core driver are installed; otherwise `None`, after saying the test is skipped
+/// (under `CI=true`, failing it).
+pub fn chromium() -> Option<std::path::PathBuf> {
+    if !js_dependency("playwright-core") {
+        return None;
+    }
+    let chromium = std::env::var_os("CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into());
+    let chromium = std::path::PathBuf::from(chromium);
+    if chromium.exists() {
+        Some(chromium)
+    } else {
+        skipped("headless Chromium (Debian's `chromium` package; `.ci/run` installs it)");
+        None
+    }
+}
+
+/// Where a browser test keeps its screenshot `name`: `target/browser-screenshots/name.png`.
+pub fn screenshot(name: &str) -> std::path::PathBuf {
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    shots.join(format!("{name}.png"))
+}
+
+/// Runs `tests/js/<script>` with `args` and `chromium`, and parses what it prints as JSON.
+/// Fails the test when the script fails or takes over a minute.
+pub async fn browser(
+    chromium: &std::path::Path,
+    script: &str,
+    args: &[&std::ffi::OsStr],
+) -> serde_json::Value {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/js")
+        .join(script);
+    let run = tokio::process::Command::new("node")
+        .arg(&script)
+        .args(args)
+        .env("CHROMIUM", chromium)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the browser finished in time")
+        .expect("node runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the browser run failed: {stderr}");
+    serde_json::from_slice(&output.stdout).expect("the browser script prints JSON")
+}

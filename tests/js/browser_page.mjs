@@ -1,0 +1,26 @@
+// Opens a page in headless Chromium (Debian's `chromium`, through playwright-core) and waits
+// until the page sets `window.testResult`; prints it as JSON, with any script errors, and keeps
+// a full-page screenshot. Usage: node browser_page.mjs <url> <screenshot.png>
+import { chromium } from "playwright-core";
+
+const [url, screenshot] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  // Root in a container has no user namespace for Chromium's sandbox.
+  args: ["--no-sandbox"],
+});
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => window.testResult !== undefined, null, { timeout: 20_000 });
+  const result = await page.evaluate(() => window.testResult);
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(JSON.stringify({ result, errors }));
+} finally {
+  await browser.close();
+}
