@@ -1,0 +1,63 @@
+// Drives the chat example's page in headless Chromium (Debian's `chromium`, through
+// playwright-core) while the Rust test cuts its connection and restarts its server.
+// Usage: node browser_chat.mjs <page-url> <control-url> <memory|redis> <screenshot.png>
+// The control server (the Rust test) answers POST /post (posts a message as alice), /cut (drops
+// every connection of the page) and /restart (a new server, with a new hub, behind the same
+// address). Prints the page's log at each step as JSON.
+import { chromium } from "playwright-core";
+
+const [pageUrl, control, backend, screenshot] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  // Root in a container has no user namespace for Chromium's sandbox.
+  args: ["--no-sandbox"],
+});
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  const log = () => page.locator("#log p").allInnerTexts();
+  const shown = (text, selector = "#log p") =>
+    page.locator(selector, { hasText: text }).first().waitFor({ timeout: 20_000 });
+  const post = async (text) => {
+    const response = await fetch(`${control}/post`, { method: "POST", body: text });
+    if (!response.ok) throw new Error(`post ${text}: ${response.status}`);
+  };
+  const command = async (name) => {
+    const response = await fetch(`${control}/${name}`, { method: "POST" });
+    if (!response.ok) throw new Error(`${name}: ${response.status}`);
+  };
+
+  await page.goto(pageUrl);
+  await page.locator("#status.live").waitFor({ timeout: 20_000 });
+  await shown("joined");
+  await post("before");
+  await shown("alice: before");
+  await post("/bot hello");
+  await shown("bot:", "#log p.bot");
+
+  // The page's connection drops while messages are posted: it reconnects with Last-Event-ID
+  // and the hub replays them.
+  await command("cut");
+  for (const n of [1, 2, 3]) await post(`missed-${n}`);
+  await shown("alice: missed-3");
+  const afterCut = await log();
+
+  // The server restarts with a new hub. On Redis the messages posted meanwhile are still
+  // there; in process they are gone, and the page shows the documented reset.
+  await command("restart");
+  if (backend === "redis") {
+    for (const n of [1, 2]) await post(`while-restarting-${n}`);
+    await shown("alice: while-restarting-2");
+  } else {
+    await shown("", "#log p.lost");
+    await post("after-restart");
+    await shown("alice: after-restart");
+  }
+  const afterRestart = await log();
+
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(JSON.stringify({ afterCut, afterRestart, errors }));
+} finally {
+  await browser.close();
+}
