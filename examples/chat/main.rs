@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let shutdown = tidings::Shutdown::new();
     let app = app::app(hub, shutdown.clone());
-    axum::serve(listener, app)
+    axum::serve(tidings::WriteDeadline::new(listener), app)
         .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
             shutdown.trigger();

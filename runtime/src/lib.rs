@@ -77,6 +77,7 @@ mod sender;
 mod shutdown;
 pub mod testing;
 mod wire;
+mod write_deadline;
 
 pub use api::SseApi;
 pub use event::{DecodeError, DecodeEvents, SseEvents};
@@ -88,3 +89,4 @@ pub use sender::{Forward, SendError, Sender, Sending};
 pub use shutdown::Shutdown;
 pub use tidings_macros::{sse_events, sse_handler};
 pub use wire::{EncodeError, EventId, InvalidField};
+pub use write_deadline::{DeadlineIo, WriteDeadline};

@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 /// let shutdown = Shutdown::new();
 /// let app: axum::Router = SseApi::new("Clock", "1.0.0").shutdown(shutdown.clone()).into_router();
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-/// axum::serve(listener, app)
+/// axum::serve(tidings::WriteDeadline::new(listener), app)
 ///     .with_graceful_shutdown(async move {
 ///         tokio::signal::ctrl_c().await.ok();
 ///         shutdown.trigger();

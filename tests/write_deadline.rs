@@ -1,0 +1,138 @@
+//! Clients that connect and never read: behind `WriteDeadline`, their connections close once
+//! they accept no bytes for the deadline, and their handlers are dropped; a client that reads is
+//! unaffected. Without it, they would be held forever.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use tidings::{sse_events, sse_handler, Sender, SseApi, WriteDeadline};
+use tidings_test_support::{get, PATIENCE};
+use tokio::io::AsyncWriteExt;
+
+#[sse_events(rename_all = "snake_case")]
+enum Flood {
+    #[sse(raw)]
+    Chunk(String),
+}
+
+/// How many handlers are running, and how many ever started.
+#[derive(Clone, Default)]
+struct Live {
+    running: Arc<AtomicUsize>,
+    started: Arc<AtomicUsize>,
+}
+
+/// Counts a running handler until it is dropped.
+struct Running(Live);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Sends 1 KiB events for as long as the client takes them.
+#[sse_handler(get, "/flood")]
+async fn flood(State(live): State<Live>, tx: Sender<Flood>) {
+    live.started.fetch_add(1, Ordering::SeqCst);
+    live.running.fetch_add(1, Ordering::SeqCst);
+    let _running = Running(live);
+    let chunk = "x".repeat(1024);
+    while tx.send(Flood::Chunk(chunk.clone())).await.is_ok() {}
+}
+
+const STUCK: usize = 50;
+
+/// Serves the flood on a free port, through `listener` made from the bound TCP listener.
+async fn serve_flood<L>(
+    wrap: impl FnOnce(tokio::net::TcpListener) -> L,
+) -> (std::net::SocketAddr, Live)
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
+    let live = Live::default();
+    let app = SseApi::stateful("t", "1")
+        .handler(flood)
+        .into_router()
+        .with_state(live.clone());
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    let listener = wrap(tcp);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, live)
+}
+
+/// A client that sends its request and never reads: a small receive buffer fills at once.
+async fn stuck_client(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /flood HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await
+        .unwrap();
+    stream
+}
+
+/// Waits until `count` (of `live`) is `expected`; fails the test after [`PATIENCE`].
+async fn becomes(live: &Live, count: fn(&Live) -> &AtomicUsize, expected: usize) {
+    let waited = tokio::time::timeout(PATIENCE, async {
+        while count(live).load(Ordering::SeqCst) != expected {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let now = count(live).load(Ordering::SeqCst);
+    assert!(waited.is_ok(), "{now} handlers, expected {expected}");
+}
+
+fn running(live: &Live) -> &AtomicUsize {
+    &live.running
+}
+
+fn started(live: &Live) -> &AtomicUsize {
+    &live.started
+}
+
+#[tokio::test]
+async fn clients_that_never_read_are_closed_at_the_deadline_and_readers_go_on() {
+    let deadline = Duration::from_millis(300);
+    let (addr, live) = serve_flood(|tcp| WriteDeadline::new(tcp).deadline(deadline)).await;
+    // A client that keeps reading, however long the test takes.
+    let mut reader = get(addr, "/flood", &[]).await;
+    let reading = tokio::spawn(async move { while reader.next_chunk().await.is_some() {} });
+    let mut stuck = Vec::new();
+    for _ in 0..STUCK {
+        stuck.push(stuck_client(addr).await);
+    }
+    becomes(&live, started, STUCK + 1).await;
+
+    // The stuck ones are closed and their handlers dropped; the reader's stays.
+    becomes(&live, running, 1).await;
+    tokio::time::sleep(deadline * 2).await;
+    assert_eq!(
+        live.running.load(Ordering::SeqCst),
+        1,
+        "the reader is not cut"
+    );
+    assert!(!reading.is_finished(), "the reader's stream goes on");
+    reading.abort();
+    drop(stuck);
+}
+
+#[tokio::test]
+async fn without_the_deadline_clients_that_never_read_are_held() {
+    let (addr, live) = serve_flood(|tcp| tcp).await;
+    let mut stuck = Vec::new();
+    for _ in 0..STUCK {
+        stuck.push(stuck_client(addr).await);
+    }
+    becomes(&live, running, STUCK).await;
+    // Ten times the deadline above: nothing lets them go.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(live.running.load(Ordering::SeqCst), STUCK);
+    drop(stuck);
+    becomes(&live, running, 0).await;
+}
