@@ -273,6 +273,7 @@ impl SseHandler<(), ()> for RoomFeed {
             deprecated: false,
             keep_alive: Default::default(),
             headers: &[],
+            max_streams: None,
         }
     }
 
@@ -326,6 +327,7 @@ impl SseHandler<(), ()> for Lookup {
             deprecated: true,
             keep_alive: Default::default(),
             headers: &[],
+            max_streams: None,
         }
     }
 

@@ -54,6 +54,8 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `headers("x-name" = "what it says", ...)`: the response headers the handler may set with
 ///   `Sender::set_header` before its first event, documented on its `200` (`Content-Type`,
 ///   `Content-Length`, `Transfer-Encoding` and connection headers are refused);
+/// - `max_streams = 100`: the most streams of this handler open at once; one more is refused
+///   with `503` and `Retry-After` before the handler runs (see also `SseApi::max_streams`);
 /// - `deprecated`.
 ///
 /// The doc comment gives the summary (first paragraph) and the description (the rest).

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::event::SseEvents;
 use crate::head::ResponseHeader;
 use crate::keep_alive::KeepAlive;
+use crate::limits::StreamLimits;
 use crate::meta::HandlerMeta;
 use crate::shutdown::Shutdown;
 
@@ -42,6 +43,8 @@ pub struct StreamConfig {
     pub(crate) shutdown: Shutdown,
     /// The response headers the handler declares.
     pub(crate) headers: &'static [ResponseHeader],
+    /// The caps on open streams this handler's streams count against.
+    pub(crate) limits: StreamLimits,
 }
 
 impl Default for StreamConfig {
@@ -52,6 +55,7 @@ impl Default for StreamConfig {
             buffer: StreamConfig::DEFAULT_BUFFER,
             shutdown: Shutdown::default(),
             headers: &[],
+            limits: StreamLimits::default(),
         }
     }
 }

@@ -27,4 +27,6 @@ pub struct HandlerMeta {
     pub keep_alive: KeepAliveSetting,
     /// The response headers the handler may set (`headers(..)`), documented on its `200`.
     pub headers: &'static [ResponseHeader],
+    /// The most streams of this handler open at once (`max_streams = n`); more get `503`.
+    pub max_streams: Option<usize>,
 }

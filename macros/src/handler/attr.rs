@@ -18,7 +18,7 @@ pub(crate) const METHODS: &[(&str, &str)] = &[
 
 const KEYS: &str = "`tag = \"...\"`, `tags(\"...\", ...)`, `operation_id = \"...\"`, \
                     `keep_alive = \"15s\" | \"500ms\" | \"off\"`, \
-                    `headers(\"x-name\" = \"what it says\", ...)` and `deprecated`";
+                    `headers(\"x-name\" = \"what it says\", ...)`, `max_streams = 100` and `deprecated`";
 
 const HEADERS_SHAPE: &str =
     "`headers` takes `\"name\" = \"what it says\"` pairs: `headers(\"x-job-id\" = \"The job's id.\")`";
@@ -67,6 +67,8 @@ pub(crate) struct HandlerAttrs {
     pub(crate) deprecated: bool,
     /// Declared response headers: the name (lower case) and its description.
     pub(crate) headers: Vec<(String, LitStr)>,
+    /// The most streams of this handler open at once.
+    pub(crate) max_streams: Option<usize>,
 }
 
 /// `"name" = "description"` in `headers(..)`.
@@ -110,6 +112,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
         keep_alive: KeepAlive::Inherit,
         deprecated: false,
         headers: Vec::new(),
+        max_streams: None,
     };
     let call_site = Span::call_site();
     let Some(args) = errors.ok(Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)) else {
@@ -208,7 +211,32 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
                     Err(_) => errors.spanned(list, HEADERS_SHAPE),
                 }
             }
-            (_, "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated" | "headers") => {
+            (Meta::NameValue(nv), "max_streams") => {
+                if attrs.max_streams.is_some() {
+                    errors.spanned(&nv.path, "`max_streams` is given twice");
+                }
+                match &nv.value {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Int(n), ..
+                    }) => match n.base10_parse::<usize>() {
+                        Ok(0) => errors.spanned(
+                            n,
+                            "`max_streams = 0` would refuse every stream; leave it out for no cap",
+                        ),
+                        Ok(max) => attrs.max_streams = Some(max),
+                        Err(e) => errors.spanned(n, format!("invalid `max_streams`: {e}")),
+                    },
+                    other => errors.spanned(
+                        other,
+                        "`max_streams` takes a positive integer: `max_streams = 100`",
+                    ),
+                }
+            }
+            (
+                _,
+                "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated" | "headers"
+                | "max_streams",
+            ) => {
                 errors.spanned(&meta, format!("malformed `{name}`; the keys are {KEYS}"));
             }
             (_, "summary" | "description") => errors.spanned(

@@ -235,6 +235,10 @@ fn meta(h: &Handler) -> TokenStream {
             ::tidings::codegen::ResponseHeader { name: #name, description: #description }
         }
     });
+    let max_streams = match attrs.max_streams {
+        Some(max) => quote!(::core::option::Option::Some(#max)),
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         ::tidings::codegen::HandlerMeta {
             method: ::tidings::codegen::http::Method::#method,
@@ -247,6 +251,7 @@ fn meta(h: &Handler) -> TokenStream {
             deprecated: #deprecated,
             keep_alive: #keep_alive,
             headers: &[#(#headers),*],
+            max_streams: #max_streams,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::event::SseEvents;
 use crate::handler::{SseHandler, StreamConfig};
 use crate::keep_alive::KeepAlive;
+use crate::limits::StreamLimits;
 use crate::meta::HandlerMeta;
 use crate::openapi::{self, DocSettings, HandlerDocs, OpenApi, OpenApiVersion, Operation};
 use crate::shutdown::Shutdown;
@@ -132,11 +133,12 @@ where
                 earlier.meta.path,
             );
         }
-        let (keep_alive, headers) = (meta.keep_alive, meta.headers);
+        let (keep_alive, headers, max_streams) = (meta.keep_alive, meta.headers, meta.max_streams);
         let route: RouteFactory<S> = Box::new(move |api: &StreamConfig| {
             let config = StreamConfig {
                 keep_alive: keep_alive.resolve(&api.keep_alive),
                 headers,
+                limits: api.limits.with_handler(max_streams),
                 ..api.clone()
             };
             handler.method_router(config)
@@ -169,6 +171,19 @@ where
     /// How many events may be buffered per stream before `send` waits (default: 64).
     pub fn buffer(mut self, events: usize) -> Self {
         self.config.buffer = events.max(1);
+        self
+    }
+
+    /// At most `streams` streams of this API open at once, over all its handlers; one more is
+    /// refused with `503 Service Unavailable` and `Retry-After`, before its handler runs. A
+    /// handler can have a cap of its own too: `#[sse_handler(.., max_streams = 100)]`. No cap by
+    /// default.
+    ///
+    /// A browser's `EventSource` does not retry after a `503`: its `onerror` sees
+    /// `readyState == CLOSED`, and the page decides when to open a new one. tidings' client
+    /// waits the `Retry-After` and reconnects.
+    pub fn max_streams(mut self, streams: usize) -> Self {
+        self.docs.max_streams = Some(streams);
         self
     }
 
@@ -289,7 +304,10 @@ where
     pub fn into_router(self) -> axum::Router<S> {
         let document = (self.openapi_json_path.is_some() || self.docs_page_path.is_some())
             .then(|| self.openapi());
-        let config = self.config;
+        let config = StreamConfig {
+            limits: StreamLimits::api(self.docs.max_streams),
+            ..self.config
+        };
         let mut router = self
             .handlers
             .into_iter()

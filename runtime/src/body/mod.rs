@@ -14,8 +14,11 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
+use crate::handler::StreamConfig;
 use crate::keep_alive::KeepAlive;
+use crate::limits::Admitted;
 use crate::shutdown::Shutdown;
+use crate::stream_metrics::StreamMetrics;
 
 mod respond;
 
@@ -96,15 +99,19 @@ pub(crate) struct SseBody {
     keep_alive: Option<KeepAliveTimer>,
     shutdown: Shutdown,
     done: bool,
+    metrics: StreamMetrics,
+    /// The stream's place under the caps on open streams, held until the body is dropped.
+    _admitted: Admitted,
 }
 
 impl SseBody {
     pub(crate) fn new(
         handler: HandlerTask,
         frames: mpsc::Receiver<Outgoing>,
-        keep_alive: KeepAlive,
-        shutdown: Shutdown,
+        config: &StreamConfig,
+        admitted: Admitted,
     ) -> Self {
+        let keep_alive = config.keep_alive.clone();
         let keep_alive = keep_alive.interval().map(|interval| KeepAliveTimer {
             setting: keep_alive,
             interval,
@@ -123,8 +130,10 @@ impl SseBody {
             first: None,
             frames_closed: false,
             keep_alive,
-            shutdown,
+            shutdown: config.shutdown.clone(),
             done: false,
+            metrics: StreamMetrics::open(),
+            _admitted: admitted,
         }
     }
 
@@ -174,6 +183,8 @@ impl SseBody {
         let mut frames_cx = Context::from_waker(&self.frames_waker_handle);
         let cx = &mut frames_cx;
         let mut chunk = self.first.take();
+        // Events in this chunk; an `Open` adds empty bytes and no event.
+        let mut events = u64::from(chunk.as_ref().is_some_and(|first| !first.is_empty()));
         let mut coalesced: Option<BytesMut> = None;
         while !self.frames_closed {
             let len =
@@ -188,6 +199,7 @@ impl SseBody {
                 },
                 Poll::Pending => break,
             };
+            events += u64::from(!frame.is_empty());
             match (&mut coalesced, chunk.take()) {
                 (Some(buffer), _) => buffer.extend_from_slice(&frame),
                 (None, Some(previous)) => {
@@ -199,10 +211,12 @@ impl SseBody {
                 (None, None) => chunk = Some(frame),
             }
         }
-        coalesced
+        let chunk = coalesced
             .map(BytesMut::freeze)
             .or(chunk)
-            .filter(|chunk| !chunk.is_empty())
+            .filter(|chunk| !chunk.is_empty())?;
+        self.metrics.sent(events, chunk.len());
+        Some(chunk)
     }
 
     fn restart_keep_alive(&mut self) {
@@ -273,7 +287,10 @@ impl Body for SseBody {
             return Poll::Ready(None);
         }
         match this.poll_keep_alive(cx) {
-            Some(frame) => Poll::Ready(Some(Ok(Frame::data(frame)))),
+            Some(frame) => {
+                this.metrics.sent(0, frame.len());
+                Poll::Ready(Some(Ok(Frame::data(frame))))
+            }
             None => Poll::Pending,
         }
     }

@@ -13,13 +13,15 @@ use super::{log_late_end, HandlerEnd, SseBody};
 use crate::event::SseEvents;
 use crate::handler::{HandlerOutcome, StreamConfig};
 use crate::head::PendingHead;
+use crate::limits;
 use crate::sender::{SendError, Sender};
 
 /// Runs a handler and decides its response.
 ///
 /// The head is committed at whichever comes first: the first event, the handler's return, or
 /// the open deadline. Until then a returned `Err` becomes that error's own response (and a panic
-/// a `500`); after it, failures are logged and end the stream.
+/// a `500`); after it, failures are logged and end the stream. A stream over a cap on open
+/// streams is refused with `503` before its handler runs.
 pub async fn serve<E, F, Fut>(config: StreamConfig, handler: F) -> Response
 where
     E: SseEvents,
@@ -27,6 +29,9 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: HandlerOutcome,
 {
+    let Some(admitted) = config.limits.admit() else {
+        return limits::refused();
+    };
     let (frames_tx, frames_rx) = mpsc::channel(config.buffer.max(1));
     let head = PendingHead::new(config.headers);
     let task = AssertUnwindSafe(handler(Sender::new(frames_tx, head.clone())))
@@ -39,7 +44,7 @@ where
             Err(panic) => HandlerEnd::Panicked(panic_message(panic.as_ref())),
         })
         .boxed();
-    let mut body = SseBody::new(task, frames_rx, config.keep_alive, config.shutdown);
+    let mut body = SseBody::new(task, frames_rx, &config, admitted);
     let mut deadline = std::pin::pin!(tokio::time::sleep(config.open_deadline));
 
     let early_end = poll_fn(|cx| {

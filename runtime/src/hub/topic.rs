@@ -513,6 +513,7 @@ impl Topics {
         let (behind, left) = membership.topic.leave(&membership.cursor);
         if behind {
             self.dropped.fetch_add(1, Ordering::Relaxed);
+            crate::stream_metrics::subscriber_dropped();
             tracing::debug!(topic = %membership.name, "a hub subscriber fell too far behind and was dropped");
         }
         if matches!(self.unused, Unused::Remove) && left == 0 {

@@ -50,6 +50,8 @@ pub(crate) struct DocSettings {
     pub(crate) tags: Vec<Tag>,
     pub(crate) version: OpenApiVersion,
     pub(crate) describe: Vec<(String, Describe)>,
+    /// The API's cap on open streams, which every operation documents as a `503`.
+    pub(crate) max_streams: Option<usize>,
 }
 
 pub(crate) fn build(
@@ -70,7 +72,7 @@ pub(crate) fn build(
 
     let mut generator = document_generator();
     for handler in handlers {
-        let (operation, back) = operation(handler, generator, settings.version);
+        let (operation, back) = operation(handler, generator, settings);
         generator = back;
         let method = handler.meta.method.as_str().to_ascii_lowercase();
         doc.paths
@@ -105,11 +107,17 @@ pub(crate) fn build(
 fn operation(
     handler: &HandlerDocs,
     generator: SchemaGenerator,
-    version: OpenApiVersion,
+    settings: &DocSettings,
 ) -> (Operation, SchemaGenerator) {
     let meta = &handler.meta;
     let mut doc = OperationDoc::with_generator(meta.path_params, generator);
     (handler.document)(&mut doc);
+    if settings.max_streams.is_some() || meta.max_streams.is_some() {
+        doc.text_response(
+            "503",
+            "Too many streams are open: try again after `Retry-After` seconds.",
+        );
+    }
     // A panic before the first event is a `500` with a text body whatever the error type; added
     // like any response, it joins the error type's own `500` rather than hide it.
     doc.text_response("500", "The handler panicked before its first event.");
@@ -117,6 +125,16 @@ fn operation(
     let data = (handler.data_schemas)(doc.generator());
     let events = item_schema(handler.events, data, doc.generator());
     let (generator, mut parameters, request_body, mut responses) = doc.into_parts();
+    if let Some(refused) = responses.get_mut("503") {
+        let wait = Header {
+            description: Some("Seconds to wait before trying again.".to_owned()),
+            schema: schemars::json_schema!({ "type": "integer", "minimum": 0 }),
+        };
+        refused
+            .headers
+            .entry("Retry-After".to_owned())
+            .or_insert(wait);
+    }
 
     // Path params no `Path<T>` described are still there, as strings.
     for (index, name) in meta.path_params.iter().enumerate() {
@@ -155,7 +173,7 @@ fn operation(
         _ => usize::MAX,
     });
 
-    let media = match version {
+    let media = match settings.version {
         OpenApiVersion::V3_2 => MediaType {
             schema: None,
             item_schema: Some(events),
