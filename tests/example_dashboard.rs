@@ -2,6 +2,7 @@
 //! here), counts requests through its middleware and viewers through each stream's guard.
 
 #[path = "../examples/dashboard/app.rs"]
+#[allow(dead_code)] // what only main.rs uses
 mod app;
 mod example_common;
 

@@ -2,6 +2,7 @@
 //! and ends; an empty prompt is a `422` with a JSON reason; the API document describes both.
 
 #[path = "../examples/llm/app.rs"]
+#[allow(dead_code)] // what only main.rs uses
 mod app;
 mod example_common;
 

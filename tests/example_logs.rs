@@ -3,6 +3,7 @@
 //! then the lines written later; a line being written is sent only once it is complete.
 
 #[path = "../examples/logs/app.rs"]
+#[allow(dead_code)] // what only main.rs uses
 mod app;
 mod example_common;
 

@@ -4,6 +4,7 @@
 //! every symbol.
 
 #[path = "../examples/stocks/app.rs"]
+#[allow(dead_code)] // what only main.rs uses
 mod app;
 mod example_common;
 
