@@ -15,22 +15,37 @@ use std::path::PathBuf;
 use tidings::testing::{TestClient, TestStream};
 use tidings::Shutdown;
 
-/// A log file of its own for each test, holding `lines`.
-fn log_file(test: &str, lines: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tidings-example-logs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{test}.log"));
-    std::fs::write(
-        &path,
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
-    path
+/// A log file of its own for each test, removed when the test ends.
+struct LogFile(PathBuf);
+
+impl LogFile {
+    /// A file holding `lines`.
+    fn new(test: &str, lines: &[&str]) -> Self {
+        let name = format!("tidings-example-logs-{}-{test}.log", std::process::id());
+        let path = std::env::temp_dir().join(name);
+        let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+        LogFile(path)
+    }
+
+    fn append(&self, text: &str) {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.0)
+            .unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// The logs app following this file.
+    fn client(&self) -> TestClient {
+        TestClient::new(app::app(self.0.clone(), Shutdown::new()))
+    }
 }
 
-fn append(path: &PathBuf, text: &str) {
-    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
-    file.write_all(text.as_bytes()).unwrap();
+impl Drop for LogFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// The next `n` lines as `(id, text)`.
@@ -54,22 +69,22 @@ fn numbered(lines: &[(u64, &str)]) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn a_reconnect_after_line_n_gets_exactly_the_lines_after_it_then_new_ones() {
-    let path = log_file("resume", &["one", "two", "three", "four", "five"]);
-    let client = TestClient::new(app::app(path.clone(), Shutdown::new()));
+    let log = LogFile::new("resume", &["one", "two", "three", "four", "five"]);
+    let client = log.client();
     let mut stream = client.resume("/logs/events", "2").await;
     assert_eq!(stream.status(), StatusCode::OK);
     assert_eq!(
         next_lines(&mut stream, 3).await,
         numbered(&[(3, "three"), (4, "four"), (5, "five")])
     );
-    append(&path, "six\r\n");
+    log.append("six\r\n");
     assert_eq!(next_lines(&mut stream, 1).await, numbered(&[(6, "six")]));
 }
 
 #[tokio::test]
 async fn a_first_visit_starts_with_the_lines_written_so_far() {
-    let path = log_file("first-visit", &["one", "", "three"]);
-    let client = TestClient::new(app::app(path, Shutdown::new()));
+    let log = LogFile::new("first-visit", &["one", "", "three"]);
+    let client = log.client();
     let mut stream = client.get("/logs/events").await;
     assert_eq!(
         next_lines(&mut stream, 3).await,
@@ -83,8 +98,8 @@ async fn a_first_visit_to_a_long_log_starts_with_its_last_lines() {
         .map(|n| format!("line {n}"))
         .collect();
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let path = log_file("long", &lines);
-    let client = TestClient::new(app::app(path.clone(), Shutdown::new()));
+    let log = LogFile::new("long", &lines);
+    let client = log.client();
     let mut stream = client.get("/logs/events").await;
     let first = next_lines(&mut stream, 1).await;
     assert_eq!(first, [("6".to_owned(), "line 6".to_owned())]);
@@ -94,14 +109,14 @@ async fn a_first_visit_to_a_long_log_starts_with_its_last_lines() {
 
 #[tokio::test]
 async fn a_line_being_written_is_sent_once_complete() {
-    let path = log_file("partial", &["one"]);
-    let client = TestClient::new(app::app(path.clone(), Shutdown::new()));
+    let log = LogFile::new("partial", &["one"]);
+    let client = log.client();
     let mut stream = client.resume("/logs/events", "1").await;
-    append(&path, "two, half");
+    log.append("two, half");
     // Several polls of the file go by with nothing to send.
     let quiet = tokio::time::timeout(app::tail::POLL * 3, stream.next::<LogEvent>()).await;
     assert!(quiet.is_err(), "sent before its line end: {quiet:?}");
-    append(&path, " and whole\n");
+    log.append(" and whole\n");
     assert_eq!(
         next_lines(&mut stream, 1).await,
         numbered(&[(2, "two, half and whole")])
@@ -110,8 +125,8 @@ async fn a_line_being_written_is_sent_once_complete() {
 
 #[tokio::test]
 async fn a_last_event_id_that_is_not_a_line_number_is_a_400_with_a_reason() {
-    let path = log_file("bad-id", &["one"]);
-    let client = TestClient::new(app::app(path, Shutdown::new()));
+    let log = LogFile::new("bad-id", &["one"]);
+    let client = log.client();
     let refused = client.resume("/logs/events", "abc").await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -157,6 +172,6 @@ async fn the_api_document_describes_the_line_stream_and_its_errors() {
 
 #[tokio::test]
 async fn the_page_and_docs_are_served() {
-    let path = log_file("page", &[]);
-    assert_serves_page_and_docs(&TestClient::new(app::app(path, Shutdown::new()))).await;
+    let log = LogFile::new("page", &[]);
+    assert_serves_page_and_docs(&log.client()).await;
 }
