@@ -1,4 +1,8 @@
-//! The chat example: `cargo run -p tidings-examples --bin chat`, then open the printed URL in a
+//! The chat example: rooms whose messages reach every member live, a bot that streams its
+//! replies token by token, and browsers that get what they missed when they reconnect (the
+//! rooms' events go through a `tidings::hub::Hub`).
+//!
+//! Run it with `cargo run -p tidings-examples --bin chat`, then open the printed URL in a
 //! browser.
 //!
 //! `PORT` chooses the port (default 3000; 0 picks a free one). With `REDIS_URL` set (for example
@@ -7,14 +11,13 @@
 
 #[path = "app.rs"]
 mod app;
+#[path = "../common/serve.rs"]
+mod serve;
 
 use tidings::hub::Hub;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-    println!("chat listening on http://{}/", listener.local_addr()?);
     let rooms = Hub::builder().replay(app::REPLAY);
     let hub: Hub<app::ChatEvent> = match std::env::var("REDIS_URL") {
         Ok(url) => rooms.redis(&url).await?,
@@ -22,11 +25,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let shutdown = tidings::Shutdown::new();
     let app = app::app(hub, shutdown.clone());
-    axum::serve(tidings::WriteDeadline::new(listener), app)
-        .with_graceful_shutdown(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            shutdown.trigger();
-        })
-        .await?;
+    serve::serve("chat", 3000, app, shutdown).await?;
     Ok(())
 }

@@ -1,0 +1,165 @@
+//! Live stock prices: each symbol is a topic of a [`Hub`], and `GET /stocks/{symbol}/events`
+//! follows one. A browser that reconnects with its `Last-Event-ID` gets the prices it missed
+//! from the hub's replay window; when they are no longer kept, a `reset` tells it its chart has
+//! a gap, and live prices follow.
+
+#[path = "ticker.rs"]
+pub mod ticker;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tidings::hub::{Hub, HubError, Resume};
+use tidings::openapi::DocumentedError;
+use tidings::{sse_events, sse_handler, LastEventId, SendError, Sender, SseApi};
+
+/// The symbols traded; each is a topic of the hub.
+pub const SYMBOLS: &[&str] = &["ACME", "GLOBEX", "INITECH"];
+
+/// How many prices each symbol keeps for clients that reconnect (`main.rs` builds its hub with
+/// it).
+pub const REPLAY: usize = 100;
+
+/// How often `main.rs` has the ticker publish a price for every symbol.
+pub const PERIOD: Duration = Duration::from_millis(700);
+
+/// A symbol's price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Quote {
+    /// The stock's symbol.
+    pub symbol: String,
+    /// The price, in dollars and whole cents.
+    pub price: f64,
+}
+
+/// What happens to one symbol.
+#[sse_events(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum StockEvent {
+    /// A new price.
+    Price(Quote),
+    /// The prices since the client's `Last-Event-ID` are no longer kept (a symbol keeps only
+    /// its latest prices, and a restart forgets them): the client's history has a gap, so it
+    /// should start its chart over. Sent without an id; live prices follow.
+    Reset,
+}
+
+/// Why a price stream did not start.
+#[derive(Debug)]
+pub enum StocksError {
+    /// No stock has that symbol.
+    UnknownSymbol(String),
+    /// The hub could not subscribe.
+    Hub(HubError),
+    /// The stream broke.
+    Send(SendError),
+}
+
+impl From<HubError> for StocksError {
+    fn from(e: HubError) -> Self {
+        StocksError::Hub(e)
+    }
+}
+
+impl From<SendError> for StocksError {
+    fn from(e: SendError) -> Self {
+        StocksError::Send(e)
+    }
+}
+
+impl IntoResponse for StocksError {
+    fn into_response(self) -> Response {
+        match self {
+            StocksError::UnknownSymbol(symbol) => (
+                StatusCode::NOT_FOUND,
+                Json(serde_json::json!({ "error": format!("no stock with symbol `{symbol}`") })),
+            )
+                .into_response(),
+            StocksError::Hub(e) => e.into_response(),
+            StocksError::Send(e) => e.into_response(),
+        }
+    }
+}
+
+/// What the API document says `StocksError` answers: `404`, and the hub's and sender's.
+impl DocumentedError for StocksError {
+    fn responses(doc: &mut tidings::openapi::OperationDoc) {
+        doc.response(
+            "404",
+            tidings::openapi::Response::new("No stock has that symbol.").with_content(
+                "application/json",
+                schemars::json_schema!({
+                    "type": "object",
+                    "properties": { "error": { "type": "string" } },
+                    "required": ["error"]
+                }),
+            ),
+        );
+        HubError::responses(doc);
+        SendError::responses(doc);
+    }
+}
+
+/// The state of the service: the hub that carries each symbol's prices.
+#[derive(Clone)]
+pub struct Market {
+    hub: Hub<StockEvent>,
+}
+
+/// The symbol named `name`, or the `404` to answer.
+fn symbol(name: &str) -> Result<&'static str, StocksError> {
+    SYMBOLS
+        .iter()
+        .copied()
+        .find(|symbol| *symbol == name)
+        .ok_or_else(|| StocksError::UnknownSymbol(name.to_owned()))
+}
+
+/// Live prices of one stock.
+///
+/// A first visit gets live prices. A reconnection with `Last-Event-ID` gets the prices it
+/// missed, then live ones; when they are no longer kept, `reset`, then live prices.
+#[sse_handler(get, "/stocks/{symbol}/events", tag = "stocks")]
+pub async fn stock_events(
+    Path(name): Path<String>,
+    State(market): State<Market>,
+    last: LastEventId,
+    tx: Sender<StockEvent>,
+) -> Result<(), StocksError> {
+    let symbol = symbol(&name)?;
+    let subscription = market.hub.subscribe(symbol, &last).await?;
+    if subscription.resume() == Resume::TooOld {
+        tx.send(StockEvent::Reset).await?;
+    }
+    // Missed prices, then live ones. It returns when the hub drops a client too slow to keep
+    // up: the stream ends, and the browser reconnects and resumes from its last id.
+    tx.forward(subscription).await?;
+    Ok(())
+}
+
+/// The stream, its API document (`/openapi.json`) and its page (`/docs`). Triggering `shutdown`
+/// ends every open stream, so a graceful shutdown completes.
+pub fn api(shutdown: tidings::Shutdown) -> SseApi<Market> {
+    SseApi::stateful("Stocks", "1.0.0")
+        .tag("stocks", "Live prices, one stream per symbol.")
+        .handler(stock_events)
+        .serve_openapi_json("/openapi.json")
+        .serve_docs("/docs")
+        .shutdown(shutdown)
+}
+
+/// The whole service over `hub`: the price streams, the list of symbols (`GET /stocks`, for
+/// the page's picker) and the browser page. Prices come from whoever publishes to `hub`
+/// ([`ticker::run`] in `main.rs`).
+pub fn app(hub: Hub<StockEvent>, shutdown: tidings::Shutdown) -> Router {
+    Router::new()
+        .route("/", get(|| async { Html(include_str!("index.html")) }))
+        .route("/stocks", get(|| async { Json(SYMBOLS) }))
+        .merge(api(shutdown).into_router())
+        .with_state(Market { hub })
+}
