@@ -1,18 +1,15 @@
-//! Hub fan-out: tidings' `Hub` against the baseline an axum user writes today (one
+//! P2, hub fan-out: tidings' `Hub` against the baseline an axum user writes today (one
 //! `tokio::sync::broadcast` channel per topic, axum's `Sse`, each event serialized per client),
 //! over loopback TCP, with the server and the load client in separate processes.
 //!
-//! `cargo bench --bench hub_fanout` runs the full benchmark: 3 rounds per scenario and
-//! contender, alternating tidings and axum, about 7 minutes. `cargo bench --bench hub_fanout --
-//! --quick` is a smoke run (500 subscribers, 1 round, 3 s windows). `-- --rounds N` sets the
-//! rounds, `-- --scenario A` (or `B`, `C`, or a list such as `A,C`) runs only those scenarios.
+//! 3 rounds per scenario and contender, alternating tidings and axum, about 7 minutes; the quick
+//! run has 200 subscribers, 1 round, 2 s windows.
 //!
-//! Each round re-executes this binary as the server (`--serve tidings|axum --topics N`), on
-//! multi-thread tokio with the default workers and `axum::serve` on a `TcpListener` bound to a
-//! free loopback port, which it prints. The server publishes to every topic at 10 events/s an
-//! event whose JSON payload (about 100 bytes) carries its send time in nanoseconds since the UNIX
-//! epoch. This process is the load client: raw HTTP/1.1 connections that scan the body for
-//! `data:` lines and record receive time minus send time.
+//! Each round starts a server child ([`crate::child`]: `--serve fanout-tidings|fanout-axum
+//! --topics N`) with `axum::serve` on a loopback `TcpListener`. The server publishes to every
+//! topic at 10 events/s a tick (about 100 bytes of JSON) that carries its send time in
+//! nanoseconds since the UNIX epoch. This process is the load client: raw HTTP/1.1 connections
+//! that scan the body for `data:` lines and record receive time minus send time.
 //!
 //! - A: 10,000 subscribers on one topic.
 //! - B: 1,000 topics x 10 subscribers.
@@ -31,24 +28,29 @@
 //! connections' own ("base MiB" shows what the rings cost). A broadcast channel's ring is
 //! allocated in full when the channel is created.
 
+use crate::child::{self, Server};
+use crate::client::{self, CONNECTING};
+use crate::payload::{timed_tick as tick, unix_ns, Feed, Tick, EVENT_NAME};
+use crate::procfs::{
+    check_open_files, clock_ticks_per_second, cpu_ticks, machine_busy_ticks, vm_rss_kib,
+};
+use crate::report::{median, percentile, print_targets, ratio, with_commas, Verdict};
+use crate::{flag_value, Options};
 use axum::extract::{Path, State};
-use axum::response::sse::{Event as AxumEvent, KeepAlive as AxumKeepAlive, Sse};
+use axum::response::sse::{KeepAlive as AxumKeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tidings::hub::{Hub, HubError};
-use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tidings::{sse_handler, LastEventId, Sender, SseApi};
+use tokio::io::AsyncReadExt;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
@@ -59,45 +61,12 @@ const TICK: Duration = Duration::from_millis(10);
 const REPLAY: usize = 1_000;
 const SUBSCRIBER_QUEUE: usize = 256;
 const BROADCAST_CAPACITY: usize = 256;
-/// Pads the JSON payload to about 100 bytes.
-const NOTE: &str = "the quick brown fox jumps over a dog";
-/// Connections being opened at once (each until its response head arrives).
-const CONNECTING: usize = 256;
 /// The issue's targets for tidings in scenario A.
 const TARGET_P99_MS: f64 = 50.0;
 const TARGET_KIB_PER_CONN: f64 = 8.0;
 
 // ---------------------------------------------------------------------------------------------
-// The payload and the two servers.
-
-#[derive(Clone, Serialize, schemars::JsonSchema)]
-struct Tick {
-    seq: u64,
-    sent_ns: u64,
-    topic: u32,
-    note: &'static str,
-}
-
-#[sse_events(rename_all = "snake_case")]
-enum Fanout {
-    Tick(Tick),
-}
-
-fn unix_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("the clock is after 1970")
-        .as_nanos() as u64
-}
-
-fn tick(topic: usize, seq: u64) -> Tick {
-    Tick {
-        seq,
-        sent_ns: unix_ns(),
-        topic: topic as u32,
-        note: NOTE,
-    }
-}
+// The two servers.
 
 fn topic_name(topic: usize) -> String {
     format!("t{topic}")
@@ -107,9 +76,9 @@ fn topic_name(topic: usize) -> String {
 #[sse_handler(get, "/topics/{topic}")]
 async fn tidings_topic(
     Path(topic): Path<String>,
-    State(hub): State<Hub<Fanout>>,
+    State(hub): State<Hub<Feed>>,
     last: LastEventId,
-    tx: Sender<Fanout>,
+    tx: Sender<Feed>,
 ) -> Result<(), HubError> {
     let subscription = hub.subscribe(&topic, &last).await?;
     tx.forward(subscription).await?;
@@ -134,8 +103,8 @@ async fn axum_topic(Path(topic): Path<String>, State(channels): State<Arc<Channe
             loop {
                 match receiver.recv().await {
                     Ok(tick) => {
-                        let event = AxumEvent::default()
-                            .event("tick")
+                        let event = axum::response::sse::Event::default()
+                            .event(EVENT_NAME)
                             .json_data(&tick)
                             .expect("a tick serializes");
                         return Some((Ok::<_, Infallible>(event), (receiver, channels)));
@@ -180,7 +149,7 @@ fn take_timings(timings: &Timings) -> ServerStats {
 }
 
 enum Target {
-    Hub(Hub<Fanout>, Vec<String>),
+    Hub(Hub<Feed>, Vec<String>),
     Channels(Vec<broadcast::Sender<Tick>>),
 }
 
@@ -188,7 +157,7 @@ impl Target {
     async fn publish(&self, topic: usize, tick: Tick) {
         match self {
             Target::Hub(hub, names) => {
-                hub.publish(&names[topic], Fanout::Tick(tick))
+                hub.publish(&names[topic], Feed::Tick(tick))
                     .await
                     .expect("a tick publishes");
             }
@@ -218,31 +187,22 @@ async fn publish_forever(target: Target, mut seqs: Vec<u64>, timings: Timings) {
     }
 }
 
-/// The server child: `--serve tidings|axum --topics N`.
-fn serve(mode: &str, topics: usize) {
-    // Ends with the bench: its stdin closes when the bench drops or loses it.
-    std::thread::spawn(|| {
-        let mut sink = [0; 64];
-        while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
-        std::process::exit(0);
-    });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+/// The server child: `--serve fanout-tidings|fanout-axum --topics N`.
+pub fn serve(mode: &str, args: &[String]) {
+    let topics = flag_value(args, "--topics").map_or(1, |n| n.parse().expect("--topics N"));
+    child::run(async {
         let timings = Timings::default();
         let names: Vec<String> = (0..topics).map(topic_name).collect();
         let mut seqs = vec![0; topics];
         let (app, target) = match mode {
             "tidings" => {
-                let hub: Hub<Fanout> = Hub::builder()
+                let hub: Hub<Feed> = Hub::builder()
                     .replay(REPLAY)
                     .subscriber_queue(SUBSCRIBER_QUEUE)
                     .build();
                 for (topic, name) in names.iter().enumerate() {
                     for _ in 0..REPLAY {
-                        let event = Fanout::Tick(tick(topic, seqs[topic]));
+                        let event = Feed::Tick(tick(topic, seqs[topic]));
                         hub.publish(name, event).await.unwrap();
                         seqs[topic] += 1;
                     }
@@ -299,10 +259,8 @@ fn serve(mode: &str, topics: usize) {
             }
             other => panic!("unknown server mode {other:?}"),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut stdout = std::io::stdout();
-        writeln!(stdout, "{}", listener.local_addr().unwrap().port()).unwrap();
-        stdout.flush().unwrap();
+        let listener = child::listen().await;
+        child::announce(&[&listener]);
         tokio::spawn(publish_forever(target, seqs, timings));
         axum::serve(listener, app).await.unwrap();
     });
@@ -420,40 +378,19 @@ async fn subscribe(
         malformed: 0,
     };
     let mut buffer = vec![0; 4096];
-    let mut len = 0;
-    let opened = async {
-        let mut tcp = TcpStream::connect(addr).await?;
-        // Closing resets the connection: no TIME_WAIT, so ephemeral ports last every round.
-        tcp.set_zero_linger()?;
-        tcp.set_nodelay(true)?;
-        let request = format!(
-            "GET /topics/{} HTTP/1.1\r\nHost: bench\r\n\r\n",
-            topic_name(topic)
-        );
-        tcp.write_all(request.as_bytes()).await?;
-        loop {
-            let n = tcp.read(&mut buffer[len..]).await?;
-            if n == 0 || len + n == buffer.len() {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            len += n;
-            if let Some(end) = buffer[..len].windows(4).position(|w| w == b"\r\n\r\n") {
-                if !buffer.starts_with(b"HTTP/1.1 200") {
-                    return Err(std::io::Error::other("not a 200"));
-                }
-                buffer.copy_within(end + 4..len, 0);
-                len -= end + 4;
-                return Ok::<_, std::io::Error>(tcp);
-            }
-        }
-    }
-    .await;
+    let path = format!("/topics/{}", topic_name(topic));
+    let opened = client::open_stream(addr, &path, &mut buffer).await;
     drop(permit);
     connected.fetch_add(1, Ordering::Relaxed);
-    let Ok(mut tcp) = opened else {
+    // The chunk-size lines of the chunked body are no `data:` lines: the scan skips them.
+    let Ok(client::Opened {
+        mut tcp, leftover, ..
+    }) = opened
+    else {
         out.failed = true;
         return out;
     };
+    let mut len = leftover;
     take_lines(&mut buffer, &mut len, unix_ns(), &window, &mut out);
     loop {
         let read = tokio::select! {
@@ -475,119 +412,9 @@ async fn subscribe(
     out
 }
 
-/// A server child process, killed when dropped.
-struct Server {
-    child: Child,
-    _stdin: ChildStdin,
-    pid: u32,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(contender: &str, topics: usize) -> Server {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--serve", contender, "--topics", &topics.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line.trim().parse().expect("the server prints its port");
-        Server {
-            _stdin: child.stdin.take().unwrap(),
-            pid: child.id(),
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            child,
-        }
-    }
-
-    async fn stats(&self) -> ServerStats {
-        let mut tcp = TcpStream::connect(self.addr).await.unwrap();
-        tcp.write_all(b"GET /stats HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-            .await
-            .unwrap();
-        let mut response = Vec::new();
-        tcp.read_to_end(&mut response).await.unwrap();
-        let body = response
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map(|end| &response[end + 4..])
-            .expect("an HTTP response");
-        serde_json::from_slice(body).expect("the server's stats")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn proc_file(path: &str) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-fn vm_rss_kib(pid: u32) -> u64 {
-    proc_file(&format!("/proc/{pid}/status"))
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
-}
-
-/// utime + stime of a process, in clock ticks.
-fn cpu_ticks(pid: &str) -> u64 {
-    let stat = proc_file(&format!("/proc/{pid}/stat"));
-    // Fields after the command name (which may hold spaces): state is the first, utime the 12th.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-/// Busy clock ticks of the whole machine, all cores.
-fn machine_busy_ticks() -> u64 {
-    let stat = proc_file("/proc/stat");
-    let cpu: Vec<u64> = stat
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .skip(1)
-        .map(|n| n.parse().unwrap_or(0))
-        .collect();
-    // user nice system idle iowait irq softirq steal ...: all but idle and iowait.
-    cpu.iter().take(8).sum::<u64>() - cpu[3] - cpu[4]
-}
-
-fn clock_ticks_per_second() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok()?.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-fn percentile<T: Ord + Copy>(values: &mut [T], q: f64) -> T {
-    let index = ((values.len() - 1) as f64 * q).round() as usize;
-    *values.select_nth_unstable(index).1
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
+/// The server's statistics since the previous call (the first call resets the timings).
+async fn stats(server: &Server) -> ServerStats {
+    serde_json::from_slice(&client::get(server.addr(), "/stats").await).expect("the server's stats")
 }
 
 struct Scenario {
@@ -599,6 +426,8 @@ struct Scenario {
 
 struct Settings {
     rounds: usize,
+    /// How long a new server gets before its memory is read as the round's base.
+    settle: Duration,
     warm_up: Duration,
     window: Duration,
     /// How long after the window the client keeps reading, for the window's last events.
@@ -630,8 +459,12 @@ struct Figures {
 }
 
 async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Figures {
-    let server = Server::start(contender, scenario.topics);
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let server = Server::start(&[
+        &format!("fanout-{contender}"),
+        "--topics",
+        &scenario.topics.to_string(),
+    ]);
+    tokio::time::sleep(settings.settle).await;
     let rss_before = vm_rss_kib(server.pid);
 
     let window = Arc::new(Window {
@@ -647,7 +480,7 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
     for i in 0..scenario.subscribers {
         let permit = gate.clone().acquire_owned().await.unwrap();
         subscribers.push(tokio::spawn(subscribe(
-            server.addr,
+            server.addr(),
             i % scenario.topics,
             permit,
             connected.clone(),
@@ -666,13 +499,10 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
     let connect_s = connecting.elapsed().as_secs_f64();
     tokio::time::sleep(settings.warm_up).await;
 
-    server.stats().await; // resets the publish timings
-    let me = std::process::id().to_string();
-    let (server_cpu, client_cpu, machine) = (
-        cpu_ticks(&server.pid.to_string()),
-        cpu_ticks(&me),
-        machine_busy_ticks(),
-    );
+    stats(&server).await; // resets the publish timings
+    let me = std::process::id();
+    let (server_cpu, client_cpu, machine) =
+        (cpu_ticks(server.pid), cpu_ticks(me), machine_busy_ticks());
     let started = Instant::now();
     let from = unix_ns();
     window
@@ -681,11 +511,11 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
     window.from.store(from, Ordering::Relaxed);
     tokio::time::sleep(settings.window).await;
     let elapsed = started.elapsed().as_secs_f64();
-    let server_cpu = cpu_ticks(&server.pid.to_string()) - server_cpu;
-    let client_cpu = cpu_ticks(&me) - client_cpu;
+    let server_cpu = cpu_ticks(server.pid) - server_cpu;
+    let client_cpu = cpu_ticks(me) - client_cpu;
     let machine = machine_busy_ticks() - machine;
     let rss_after = vm_rss_kib(server.pid);
-    let stats = server.stats().await;
+    let stats = stats(&server).await;
 
     tokio::time::sleep(settings.grace).await;
     stop.send(true).unwrap();
@@ -716,6 +546,16 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
         latencies.extend_from_slice(&r.latencies_us);
     }
     figures.received = latencies.len() as u64;
+    // Missing events are a finding (a server that falls behind); no events at all, or streams
+    // that failed to open or carried garbage, mean the round measured nothing.
+    assert!(
+        figures.received > 0 && figures.failed == 0 && figures.malformed == 0,
+        "{contender}, scenario {}: {} latency samples, {} subscribers failed, {} malformed lines",
+        scenario.key,
+        figures.received,
+        figures.failed,
+        figures.malformed
+    );
     if !latencies.is_empty() {
         figures.p50_ms = f64::from(percentile(&mut latencies, 0.50)) / 1_000.0;
         figures.p99_ms = f64::from(percentile(&mut latencies, 0.99)) / 1_000.0;
@@ -735,46 +575,10 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
     figures
 }
 
-fn load_average() -> String {
-    proc_file("/proc/loadavg")
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn cpu_model() -> String {
-    proc_file("/proc/cpuinfo")
-        .lines()
-        .find_map(|line| line.strip_prefix("model name"))
-        .and_then(|rest| rest.split_once(':'))
-        .map_or_else(|| "unknown".into(), |(_, model)| model.trim().to_owned())
-}
-
-fn ratio(tidings: f64, axum: f64) -> String {
-    if axum > 0.0 && tidings.is_finite() {
-        format!("{:.2}x", tidings / axum)
-    } else {
-        "-".into()
-    }
-}
-
-fn with_commas(n: usize) -> String {
-    match n {
-        0..1_000 => n.to_string(),
-        _ => format!("{},{:03}", with_commas(n / 1_000), n % 1_000),
-    }
-}
-
 const CONTENDERS: [&str; 2] = ["tidings", "axum"];
 
-async fn bench(scenarios: Vec<Scenario>, settings: Settings) {
-    println!(
-        "hub_fanout: {} cores ({}), load average {} at the start",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        cpu_model(),
-        load_average()
-    );
+async fn bench(scenarios: Vec<Scenario>, settings: Settings) -> Vec<Verdict> {
+    println!("==== P2: hub fan-out, tidings Hub against axum Sse over tokio broadcast");
     println!(
         "{} round(s) per scenario and contender, {} s warm-up, {} s window, {} events/s per topic\n",
         settings.rounds,
@@ -894,64 +698,62 @@ async fn bench(scenarios: Vec<Scenario>, settings: Settings) {
         );
     }
 
+    let mut verdicts = Vec::new();
     if let Some((scenario, [t, _])) = scenarios.iter().zip(&results).find(|(s, _)| s.key == "A") {
-        let (p99, kib) = (med(t, |f| f.p99_ms), med(t, |f| f.kib_per_conn));
-        let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
-        println!(
-            "\nTargets (issue), tidings in scenario A ({}): p99 <= {TARGET_P99_MS} ms: {p99:.2} ms, {}; memory <= {TARGET_KIB_PER_CONN} KiB/conn: {kib:.2} KiB, {}",
-            scenario.title,
-            verdict(p99 <= TARGET_P99_MS),
-            verdict(kib <= TARGET_KIB_PER_CONN),
-        );
+        let name = format!("P2 hub, {} subscribers", with_commas(scenario.subscribers));
+        verdicts.push(Verdict::at_most(
+            &name,
+            "tidings p99 latency",
+            med(t, |f| f.p99_ms),
+            TARGET_P99_MS,
+            " ms",
+        ));
+        verdicts.push(Verdict::at_most(
+            &name,
+            "tidings memory per connection",
+            med(t, |f| f.kib_per_conn),
+            TARGET_KIB_PER_CONN,
+            " KiB",
+        ));
+        print_targets(&verdicts);
     }
-    println!("Load average at the end: {}", load_average());
+    verdicts
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    if let Some(mode) = value("--serve") {
-        let topics = value("--topics").map_or(1, |n| n.parse().expect("--topics N"));
-        serve(&mode, topics);
-        return;
-    }
-    let quick = args.iter().any(|a| a == "--quick");
-    let scale = |full: usize, small: usize| if quick { small } else { full };
+/// P2: the scenarios A, B and C, each contender in its own server child per round (the quick
+/// run: A and B, small).
+pub fn run(options: &Options) -> Vec<Verdict> {
     let settings = Settings {
-        rounds: value("--rounds").map_or(scale(3, 1), |n| n.parse().expect("--rounds N")),
-        warm_up: Duration::from_secs(scale(3, 1) as u64),
-        window: Duration::from_secs(scale(12, 3) as u64),
-        grace: Duration::from_secs(2),
+        rounds: options.rounds(3),
+        settle: options.scale(Duration::from_secs(1), Duration::from_millis(300)),
+        warm_up: options.scale(Duration::from_secs(3), Duration::from_secs(1)),
+        window: options.scale(Duration::from_secs(12), Duration::from_secs(2)),
+        grace: options.scale(Duration::from_secs(2), Duration::from_secs(1)),
         clock_ticks: clock_ticks_per_second(),
     };
     let mut scenarios = vec![
         Scenario {
             key: "A",
             topics: 1,
-            subscribers: scale(10_000, 500),
+            subscribers: options.scale(10_000, 200),
             title: String::new(),
         },
         Scenario {
             key: "B",
-            topics: scale(1_000, 50),
-            subscribers: scale(10_000, 500),
-            title: String::new(),
-        },
-        Scenario {
-            key: "C",
-            topics: 1,
-            subscribers: scale(1_000, 500),
+            topics: options.scale(1_000, 20),
+            subscribers: options.scale(10_000, 200),
             title: String::new(),
         },
     ];
-    if let Some(only) = value("--scenario") {
-        scenarios.retain(|s| only.split(',').any(|k| k.eq_ignore_ascii_case(s.key)));
+    if !options.quick {
+        scenarios.push(Scenario {
+            key: "C",
+            topics: 1,
+            subscribers: 1_000,
+            title: String::new(),
+        });
     }
+    check_open_files(scenarios.iter().map(|s| s.subscribers).max().unwrap_or(0));
     for s in &mut scenarios {
         s.title = if s.topics == 1 {
             format!(
@@ -972,5 +774,5 @@ fn main() {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(bench(scenarios, settings));
+        .block_on(bench(scenarios, settings))
 }
