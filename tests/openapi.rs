@@ -274,6 +274,7 @@ impl SseHandler<(), ()> for RoomFeed {
             keep_alive: Default::default(),
             headers: &[],
             max_streams: None,
+            farewell: None,
         }
     }
 
@@ -328,6 +329,7 @@ impl SseHandler<(), ()> for Lookup {
             keep_alive: Default::default(),
             headers: &[],
             max_streams: None,
+            farewell: None,
         }
     }
 

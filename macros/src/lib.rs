@@ -56,6 +56,9 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   `Content-Length`, `Transfer-Encoding` and connection headers are refused);
 /// - `max_streams = 100`: the most streams of this handler open at once; one more is refused
 ///   with `503` and `Retry-After` before the handler runs (see also `SseApi::max_streams`);
+/// - `on_shutdown = ChatEvent::ServerRestarting`: an event of the stream's enum that each
+///   stream sends last when the server shuts down (see `SseApi::shutdown`); the API document
+///   says so;
 /// - `deprecated`.
 ///
 /// The doc comment gives the summary (first paragraph) and the description (the rest).

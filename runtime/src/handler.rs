@@ -2,6 +2,7 @@
 //! and what a handler may return.
 
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use std::time::Duration;
 
 use crate::event::SseEvents;
@@ -45,6 +46,8 @@ pub struct StreamConfig {
     pub(crate) headers: &'static [ResponseHeader],
     /// The caps on open streams this handler's streams count against.
     pub(crate) limits: StreamLimits,
+    /// The event a stream sends last when the server shuts down (`on_shutdown`), encoded.
+    pub(crate) farewell: Option<Bytes>,
 }
 
 impl Default for StreamConfig {
@@ -56,11 +59,23 @@ impl Default for StreamConfig {
             shutdown: Shutdown::default(),
             headers: &[],
             limits: StreamLimits::default(),
+            farewell: None,
         }
     }
 }
 
 impl StreamConfig {
+    /// These settings, with `event` as what each stream sends last when the server shuts down
+    /// (`#[sse_handler(.., on_shutdown = ..)]`). An event that fails to encode is logged and
+    /// left out: the streams then end without it.
+    pub fn farewell<E: SseEvents>(mut self, event: E) -> Self {
+        match crate::sender::encode(&crate::Message::new(event)) {
+            Ok(frame) => self.farewell = Some(frame),
+            Err(e) => tracing::error!(error = %e, "the `on_shutdown` event cannot be encoded"),
+        }
+        self
+    }
+
     /// How long a handler may go without its first event before the head is sent anyway.
     pub const DEFAULT_OPEN_DEADLINE: Duration = Duration::from_millis(100);
     /// How many events may wait between a handler and its socket before `send` waits.

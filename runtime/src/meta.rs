@@ -1,6 +1,7 @@
 //! [`HandlerMeta`]: what a handler declares, as plain data that routing and the API document
 //! read without knowing the handler's type.
 
+use crate::event::EventInfo;
 use crate::head::ResponseHeader;
 use crate::keep_alive::KeepAliveSetting;
 
@@ -29,4 +30,6 @@ pub struct HandlerMeta {
     pub headers: &'static [ResponseHeader],
     /// The most streams of this handler open at once (`max_streams = n`); more get `503`.
     pub max_streams: Option<usize>,
+    /// The event its streams send last when the server shuts down (`on_shutdown = ..`).
+    pub farewell: Option<fn() -> &'static EventInfo>,
 }

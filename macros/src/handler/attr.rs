@@ -18,7 +18,8 @@ pub(crate) const METHODS: &[(&str, &str)] = &[
 
 const KEYS: &str = "`tag = \"...\"`, `tags(\"...\", ...)`, `operation_id = \"...\"`, \
                     `keep_alive = \"15s\" | \"500ms\" | \"off\"`, \
-                    `headers(\"x-name\" = \"what it says\", ...)`, `max_streams = 100` and `deprecated`";
+                    `headers(\"x-name\" = \"what it says\", ...)`, `max_streams = 100`, \
+                    `on_shutdown = Event::Variant` and `deprecated`";
 
 const HEADERS_SHAPE: &str =
     "`headers` takes `\"name\" = \"what it says\"` pairs: `headers(\"x-job-id\" = \"The job's id.\")`";
@@ -69,6 +70,8 @@ pub(crate) struct HandlerAttrs {
     pub(crate) headers: Vec<(String, LitStr)>,
     /// The most streams of this handler open at once.
     pub(crate) max_streams: Option<usize>,
+    /// The event each stream sends last when the server shuts down.
+    pub(crate) on_shutdown: Option<Expr>,
 }
 
 /// `"name" = "description"` in `headers(..)`.
@@ -113,6 +116,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
         deprecated: false,
         headers: Vec::new(),
         max_streams: None,
+        on_shutdown: None,
     };
     let call_site = Span::call_site();
     let Some(args) = errors.ok(Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)) else {
@@ -232,10 +236,16 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
                     ),
                 }
             }
+            (Meta::NameValue(nv), "on_shutdown") => {
+                if attrs.on_shutdown.is_some() {
+                    errors.spanned(&nv.path, "`on_shutdown` is given twice");
+                }
+                attrs.on_shutdown = Some(nv.value.clone());
+            }
             (
                 _,
                 "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated" | "headers"
-                | "max_streams",
+                | "max_streams" | "on_shutdown",
             ) => {
                 errors.spanned(&meta, format!("malformed `{name}`; the keys are {KEYS}"));
             }

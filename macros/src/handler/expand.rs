@@ -114,6 +114,12 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
         _ => None,
     };
     let call = quote_spanned!(ident.span()=> #ident::#ident(#(#call_args),*));
+    // A value of another type than the stream's events fails here, at the user's expression.
+    let farewell_config = h.attrs.on_shutdown.as_ref().map(|event| {
+        quote_spanned! {event.span()=>
+            let config = config.farewell::<#events>(#event);
+        }
+    });
 
     // Each input and the error type describe themselves in the API document when they know how;
     // the probes compile to nothing for types that do not.
@@ -159,6 +165,7 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
                 self,
                 config: ::tidings::codegen::StreamConfig,
             ) -> ::tidings::codegen::axum::routing::MethodRouter<S> {
+                #farewell_config
                 ::tidings::codegen::axum::routing::on(
                     ::tidings::codegen::axum::routing::MethodFilter::#method_filter,
                     move |#(#closure_args),*| {
@@ -235,6 +242,19 @@ fn meta(h: &Handler) -> TokenStream {
             ::tidings::codegen::ResponseHeader { name: #name, description: #description }
         }
     });
+    let farewell = match &attrs.on_shutdown {
+        // The event's type is checked once, where the stream config takes it (see
+        // `farewell_config`); here it only names itself.
+        Some(event) => quote! {
+            ::core::option::Option::Some({
+                fn farewell() -> &'static ::tidings::codegen::EventInfo {
+                    ::tidings::SseEvents::event_info(&(#event))
+                }
+                farewell
+            })
+        },
+        None => quote!(::core::option::Option::None),
+    };
     let max_streams = match attrs.max_streams {
         Some(max) => quote!(::core::option::Option::Some(#max)),
         None => quote!(::core::option::Option::None),
@@ -252,6 +272,7 @@ fn meta(h: &Handler) -> TokenStream {
             keep_alive: #keep_alive,
             headers: &[#(#headers),*],
             max_streams: #max_streams,
+            farewell: #farewell,
         }
     }
 }

@@ -102,6 +102,8 @@ pub(crate) struct SseBody {
     metrics: StreamMetrics,
     /// The stream's place under the caps on open streams, held until the body is dropped.
     _admitted: Admitted,
+    /// What the stream sends last if the server shuts down (`on_shutdown`).
+    farewell: Option<Bytes>,
 }
 
 impl SseBody {
@@ -134,6 +136,7 @@ impl SseBody {
             done: false,
             metrics: StreamMetrics::open(),
             _admitted: admitted,
+            farewell: config.farewell.clone(),
         }
     }
 
@@ -284,6 +287,11 @@ impl Body for SseBody {
         if this.frames_closed || this.shutdown.poll_triggered(cx) {
             this.done = true;
             this.handler = None;
+            // On shutdown (not after a stream that ended by itself) the farewell goes out last.
+            if let Some(farewell) = this.farewell.take().filter(|_| !this.frames_closed) {
+                this.metrics.sent(1, farewell.len());
+                return Poll::Ready(Some(Ok(Frame::data(farewell))));
+            }
             return Poll::Ready(None);
         }
         match this.poll_keep_alive(cx) {

@@ -191,10 +191,18 @@ fn operation(
     }
     responses.insert("200".to_owned(), ok);
 
+    let farewell = meta.farewell.map(|event| {
+        let name = event().name.map_or("message", |name| name.as_str());
+        format!("When the server shuts down, each stream ends with a `{name}` event.")
+    });
+    let description = match (meta.description, farewell) {
+        (Some(description), Some(farewell)) => Some(format!("{description}\n\n{farewell}")),
+        (description, farewell) => description.map(str::to_owned).or(farewell),
+    };
     let operation = Operation {
         tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
         summary: meta.summary.map(str::to_owned),
-        description: meta.description.map(str::to_owned),
+        description,
         operation_id: Some(meta.operation_id.to_owned()),
         parameters,
         request_body,
