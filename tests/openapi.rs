@@ -275,6 +275,7 @@ impl SseHandler<(), ()> for RoomFeed {
             headers: &[],
             max_streams: None,
             farewell: None,
+            error_event: false,
         }
     }
 
@@ -330,6 +331,7 @@ impl SseHandler<(), ()> for Lookup {
             headers: &[],
             max_streams: None,
             farewell: None,
+            error_event: false,
         }
     }
 

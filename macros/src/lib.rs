@@ -59,6 +59,9 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `on_shutdown = ChatEvent::ServerRestarting`: an event of the stream's enum that each
 ///   stream sends last when the server shuts down (see `SseApi::shutdown`); the API document
 ///   says so;
+/// - `error_event = |error: &MyError| Feed::Failed(error.to_string())`: what a returned `Err`
+///   becomes once the stream has started: the stream's last event, instead of only a log line
+///   (before the first event the error is still its own response); the API document says so;
 /// - `deprecated`.
 ///
 /// The doc comment gives the summary (first paragraph) and the description (the rest).

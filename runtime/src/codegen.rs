@@ -16,6 +16,7 @@ pub use crate::event::{DecodeEventsOwned, EventInfo, PayloadKind, RawText};
 pub use crate::handler::{HandlerOutcome, SseHandler, StreamConfig};
 pub use crate::head::ResponseHeader;
 pub use crate::keep_alive::KeepAliveSetting;
+pub use crate::late_error::LateError;
 pub use crate::meta::HandlerMeta;
 pub use crate::wire::{DataWriter, EventName, IntoEventId};
 

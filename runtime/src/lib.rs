@@ -70,6 +70,7 @@ mod handler;
 mod head;
 pub mod hub;
 mod keep_alive;
+mod late_error;
 mod limits;
 mod message;
 mod meta;

@@ -32,4 +32,6 @@ pub struct HandlerMeta {
     pub max_streams: Option<usize>,
     /// The event its streams send last when the server shuts down (`on_shutdown = ..`).
     pub farewell: Option<fn() -> &'static EventInfo>,
+    /// Whether an error after the stream started becomes its last event (`error_event = ..`).
+    pub error_event: bool,
 }

@@ -19,7 +19,7 @@ pub(crate) const METHODS: &[(&str, &str)] = &[
 const KEYS: &str = "`tag = \"...\"`, `tags(\"...\", ...)`, `operation_id = \"...\"`, \
                     `keep_alive = \"15s\" | \"500ms\" | \"off\"`, \
                     `headers(\"x-name\" = \"what it says\", ...)`, `max_streams = 100`, \
-                    `on_shutdown = Event::Variant` and `deprecated`";
+                    `on_shutdown = Event::Variant`, `error_event = |error| ..` and `deprecated`";
 
 const HEADERS_SHAPE: &str =
     "`headers` takes `\"name\" = \"what it says\"` pairs: `headers(\"x-job-id\" = \"The job's id.\")`";
@@ -72,6 +72,8 @@ pub(crate) struct HandlerAttrs {
     pub(crate) max_streams: Option<usize>,
     /// The event each stream sends last when the server shuts down.
     pub(crate) on_shutdown: Option<Expr>,
+    /// What turns the handler's error (by reference) into its stream's last event.
+    pub(crate) error_event: Option<Expr>,
 }
 
 /// `"name" = "description"` in `headers(..)`.
@@ -117,6 +119,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
         headers: Vec::new(),
         max_streams: None,
         on_shutdown: None,
+        error_event: None,
     };
     let call_site = Span::call_site();
     let Some(args) = errors.ok(Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)) else {
@@ -242,10 +245,16 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
                 }
                 attrs.on_shutdown = Some(nv.value.clone());
             }
+            (Meta::NameValue(nv), "error_event") => {
+                if attrs.error_event.is_some() {
+                    errors.spanned(&nv.path, "`error_event` is given twice");
+                }
+                attrs.error_event = Some(nv.value.clone());
+            }
             (
                 _,
                 "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated" | "headers"
-                | "max_streams" | "on_shutdown",
+                | "max_streams" | "on_shutdown" | "error_event",
             ) => {
                 errors.spanned(&meta, format!("malformed `{name}`; the keys are {KEYS}"));
             }

@@ -114,6 +114,19 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
         _ => None,
     };
     let call = quote_spanned!(ident.span()=> #ident::#ident(#(#call_args),*));
+    // With `error_event`, an `Err` carries the event it becomes once the stream has started; a
+    // function of another type than `&E -> Events` fails at the user's expression.
+    let call = match &h.attrs.error_event {
+        None => call,
+        Some(to_event) => {
+            let wrap = quote_spanned! {to_event.span()=>
+                ::tidings::codegen::LateError::new::<#events>(__error, #to_event)
+            };
+            quote! {
+                async move { #call.await.map_err(|__error| #wrap) }
+            }
+        }
+    };
     // A value of another type than the stream's events fails here, at the user's expression.
     let farewell_config = h.attrs.on_shutdown.as_ref().map(|event| {
         quote_spanned! {event.span()=>
@@ -255,6 +268,7 @@ fn meta(h: &Handler) -> TokenStream {
         },
         None => quote!(::core::option::Option::None),
     };
+    let error_event = attrs.error_event.is_some();
     let max_streams = match attrs.max_streams {
         Some(max) => quote!(::core::option::Option::Some(#max)),
         None => quote!(::core::option::Option::None),
@@ -273,6 +287,7 @@ fn meta(h: &Handler) -> TokenStream {
             headers: &[#(#headers),*],
             max_streams: #max_streams,
             farewell: #farewell,
+            error_event: #error_event,
         }
     }
 }

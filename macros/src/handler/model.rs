@@ -175,6 +175,16 @@ pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> O
         }
     }
 
+    if let Some(error_event) = &attrs.error_event {
+        if matches!(sig.output, syn::ReturnType::Default) {
+            errors.spanned(
+                error_event,
+                "`error_event` turns the handler's error into an event, but this handler returns `()`: \
+                 return `Result<(), E>` to have errors",
+            );
+        }
+    }
+
     if !errors.is_empty() {
         return None;
     }

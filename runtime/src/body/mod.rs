@@ -16,6 +16,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::handler::StreamConfig;
 use crate::keep_alive::KeepAlive;
+use crate::late_error::LateEvent;
 use crate::limits::Admitted;
 use crate::shutdown::Shutdown;
 use crate::stream_metrics::StreamMetrics;
@@ -104,6 +105,8 @@ pub(crate) struct SseBody {
     _admitted: Admitted,
     /// What the stream sends last if the server shuts down (`on_shutdown`).
     farewell: Option<Bytes>,
+    /// What the stream sends last in any case: the event of a late error (`error_event`).
+    last: Option<Bytes>,
 }
 
 impl SseBody {
@@ -137,6 +140,7 @@ impl SseBody {
             metrics: StreamMetrics::open(),
             _admitted: admitted,
             farewell: config.farewell.clone(),
+            last: None,
         }
     }
 
@@ -222,6 +226,17 @@ impl SseBody {
         Some(chunk)
     }
 
+    /// The handler ended after the head went out: a failure is logged, and a late error's
+    /// event (`error_event`) becomes the stream's last.
+    pub(crate) fn ended_late(&mut self, end: HandlerEnd) {
+        log_late_end(&end);
+        if let HandlerEnd::Failed(response) = end {
+            if let Some(LateEvent(frame)) = response.extensions().get::<LateEvent>() {
+                self.last = Some(frame.clone());
+            }
+        }
+    }
+
     fn restart_keep_alive(&mut self) {
         if let Some(keep_alive) = &mut self.keep_alive {
             keep_alive.last_write = Instant::now();
@@ -276,7 +291,7 @@ impl Body for SseBody {
             return Poll::Ready(None);
         }
         if let Poll::Ready(end) = this.poll_handler(cx) {
-            log_late_end(end);
+            this.ended_late(end);
         }
         if let Some(chunk) = this.poll_queued(cx) {
             this.restart_keep_alive();
@@ -288,9 +303,10 @@ impl Body for SseBody {
             this.done = true;
             this.handler = None;
             // On shutdown (not after a stream that ended by itself) the farewell goes out last.
-            if let Some(farewell) = this.farewell.take().filter(|_| !this.frames_closed) {
-                this.metrics.sent(1, farewell.len());
-                return Poll::Ready(Some(Ok(Frame::data(farewell))));
+            let farewell = this.farewell.take().filter(|_| !this.frames_closed);
+            if let Some(last) = this.last.take().or(farewell) {
+                this.metrics.sent(1, last.len());
+                return Poll::Ready(Some(Ok(Frame::data(last))));
             }
             return Poll::Ready(None);
         }
@@ -313,7 +329,7 @@ impl Body for SseBody {
 }
 
 /// After the head is committed, a failure can only be logged: the client already has a `200`.
-pub(crate) fn log_late_end(end: HandlerEnd) {
+fn log_late_end(end: &HandlerEnd) {
     match end {
         HandlerEnd::Finished => {}
         HandlerEnd::Failed(response) => tracing::error!(

@@ -9,7 +9,7 @@ use std::panic::AssertUnwindSafe;
 use std::task::Poll;
 use tokio::sync::mpsc;
 
-use super::{log_late_end, HandlerEnd, SseBody};
+use super::{HandlerEnd, SseBody};
 use crate::event::SseEvents;
 use crate::handler::{HandlerOutcome, StreamConfig};
 use crate::head::PendingHead;
@@ -74,7 +74,7 @@ where
                 HandlerEnd::Finished => {}
             }
         } else {
-            log_late_end(end);
+            body.ended_late(end);
         }
     }
     stream_response(body, head.as_deref())

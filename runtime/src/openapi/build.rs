@@ -191,14 +191,21 @@ fn operation(
     }
     responses.insert("200".to_owned(), ok);
 
+    // How a stream's end is told: the doc comment, then what tidings adds to it.
     let farewell = meta.farewell.map(|event| {
         let name = event().name.map_or("message", |name| name.as_str());
         format!("When the server shuts down, each stream ends with a `{name}` event.")
     });
-    let description = match (meta.description, farewell) {
-        (Some(description), Some(farewell)) => Some(format!("{description}\n\n{farewell}")),
-        (description, farewell) => description.map(str::to_owned).or(farewell),
-    };
+    let late_error = meta.error_event.then(|| {
+        "If the handler fails after the stream started, the stream ends with the event its \
+         error becomes."
+            .to_owned()
+    });
+    let notes: Vec<String> = [meta.description.map(str::to_owned), farewell, late_error]
+        .into_iter()
+        .flatten()
+        .collect();
+    let description = (!notes.is_empty()).then(|| notes.join("\n\n"));
     let operation = Operation {
         tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
         summary: meta.summary.map(str::to_owned),

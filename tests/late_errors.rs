@@ -1,0 +1,100 @@
+//! `error_event`: an error after the stream started ends it with a typed event (its schema is
+//! the enum's; the API document says so); before the first event the error is still its own
+//! response.
+
+use axum::extract::Query;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use serde::Deserialize;
+use tidings::testing::TestClient;
+use tidings::{sse_events, sse_handler, SendError, Sender, SseApi};
+
+#[sse_events(rename_all = "snake_case")]
+#[derive(Debug, PartialEq)]
+enum Job {
+    /// Progress, in percent.
+    Progress(u32),
+    /// The job failed; the stream ends.
+    #[sse(raw)]
+    Failed(String),
+}
+
+#[derive(Debug)]
+enum JobError {
+    NotFound,
+    Crashed(&'static str),
+    Send(SendError),
+}
+
+impl From<SendError> for JobError {
+    fn from(e: SendError) -> Self {
+        JobError::Send(e)
+    }
+}
+
+impl IntoResponse for JobError {
+    fn into_response(self) -> Response {
+        match self {
+            JobError::NotFound => (StatusCode::NOT_FOUND, "no such job").into_response(),
+            JobError::Crashed(why) => (StatusCode::INTERNAL_SERVER_ERROR, why).into_response(),
+            JobError::Send(e) => e.into_response(),
+        }
+    }
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+struct Which {
+    job: u32,
+}
+
+/// Reports a job's progress.
+#[sse_handler(get, "/job", error_event = |error: &JobError| Job::Failed(format!("{error:?}")))]
+async fn job(Query(which): Query<Which>, tx: Sender<Job>) -> Result<(), JobError> {
+    if which.job == 0 {
+        return Err(JobError::NotFound);
+    }
+    tx.send(Job::Progress(50)).await?;
+    if which.job == 8 {
+        // Fail only once the response is streaming, not in the poll that sent the first event.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Err(JobError::Crashed("the disk is full"))
+}
+
+fn client() -> TestClient {
+    TestClient::new(SseApi::new("t", "1").handler(job).into_router())
+}
+
+#[tokio::test]
+async fn an_error_after_the_first_event_ends_the_stream_with_its_event() {
+    let events = client()
+        .get("/job?job=7")
+        .await
+        .collect::<Job>()
+        .await
+        .unwrap();
+    assert_eq!(
+        events,
+        [
+            Job::Progress(50),
+            Job::Failed("Crashed(\"the disk is full\")".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_error_before_the_first_event_is_still_its_own_response() {
+    let refused = client().get("/job?job=0").await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert_eq!(refused.text().await.unwrap(), "no such job");
+}
+
+#[test]
+fn the_document_says_an_error_ends_the_stream_with_an_event() {
+    let doc = SseApi::new("t", "1").handler(job).openapi_json();
+    let description = doc["paths"]["/job"]["get"]["description"].as_str().unwrap();
+    assert!(
+        description.contains("If the handler fails after the stream started, the stream ends with the event its error becomes."),
+        "{description}"
+    );
+}
