@@ -2,13 +2,11 @@
 //! its handler's `on_shutdown` event last; no handler is left running, and axum's graceful
 //! shutdown completes. The API document says which event comes last.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use tidings::{sse_events, sse_handler, Sender, Shutdown, SseApi, WriteDeadline};
-use tidings_test_support::{get, PATIENCE};
+use tidings_test_support::{get, LiveHandlers, PATIENCE};
 
 #[sse_events(rename_all = "snake_case")]
 enum Feed {
@@ -18,23 +16,10 @@ enum Feed {
     Restarting,
 }
 
-/// Handlers running now.
-#[derive(Clone, Default)]
-struct Running(Arc<AtomicUsize>);
-
-struct Guard(Running);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.0 .0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 /// Ticks every 50 ms until the server shuts down.
 #[sse_handler(get, "/ticks", on_shutdown = Feed::Restarting)]
-async fn ticks(State(running): State<Running>, tx: Sender<Feed>) {
-    running.0.fetch_add(1, Ordering::SeqCst);
-    let _guard = Guard(running);
+async fn ticks(State(running): State<LiveHandlers>, tx: Sender<Feed>) {
+    let _running = running.enter();
     tx.every(Duration::from_millis(50), || async {
         Ok::<_, tidings::SendError>(Some(Feed::Tick))
     })
@@ -44,7 +29,7 @@ async fn ticks(State(running): State<Running>, tx: Sender<Feed>) {
 
 const STREAMS: usize = 1_000;
 
-fn api(shutdown: &Shutdown) -> SseApi<Running> {
+fn api(shutdown: &Shutdown) -> SseApi<LiveHandlers> {
     SseApi::stateful("t", "1")
         .handler(ticks)
         .shutdown(shutdown.clone())
@@ -53,7 +38,7 @@ fn api(shutdown: &Shutdown) -> SseApi<Running> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_stream_ends_with_its_farewell_and_the_server_stops() {
     let shutdown = Shutdown::new();
-    let running = Running::default();
+    let running = LiveHandlers::default();
     let app = api(&shutdown).into_router().with_state(running.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -69,13 +54,7 @@ async fn every_stream_ends_with_its_farewell_and_the_server_stops() {
     for _ in 0..STREAMS {
         streams.push(get(addr, "/ticks", &[]).await);
     }
-    tokio::time::timeout(PATIENCE, async {
-        while running.0.load(Ordering::SeqCst) < STREAMS {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("every stream started");
+    running.reach(STREAMS).await;
 
     let started = Instant::now();
     shutdown.trigger();
@@ -95,11 +74,7 @@ async fn every_stream_ends_with_its_farewell_and_the_server_stops() {
         .expect("axum's graceful shutdown completes")
         .unwrap();
     let took = started.elapsed();
-    assert_eq!(
-        running.0.load(Ordering::SeqCst),
-        0,
-        "no handler left running"
-    );
+    assert_eq!(running.now(), 0, "no handler left running");
     // The figure for the notes; no timing is asserted.
     eprintln!("{STREAMS} streams shut down in {took:?}");
 }

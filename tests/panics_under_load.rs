@@ -1,36 +1,21 @@
 //! A handler that panics while 1,000 others stream ends only its own stream: the others go on,
 //! the server goes on, and once every client leaves no handler is left running.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 use tidings::{sse_events, sse_handler, SendError, Sender, SseApi};
-use tidings_test_support::{get, serve, PATIENCE};
+use tidings_test_support::{get, serve, LiveHandlers};
 
 #[sse_events(rename_all = "snake_case")]
 enum Feed {
     Tick,
 }
 
-/// Handlers running now.
-#[derive(Clone, Default)]
-struct Running(Arc<AtomicUsize>);
-
-struct Guard(Running);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.0 .0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 /// Ticks every 20 ms for as long as its client stays.
 #[sse_handler(get, "/steady")]
-async fn steady(State(running): State<Running>, tx: Sender<Feed>) -> Result<(), SendError> {
-    running.0.fetch_add(1, Ordering::SeqCst);
-    let _guard = Guard(running);
+async fn steady(State(running): State<LiveHandlers>, tx: Sender<Feed>) -> Result<(), SendError> {
+    let _running = running.enter();
     tx.every(Duration::from_millis(20), || async { Ok(Some(Feed::Tick)) })
         .await
 }
@@ -44,23 +29,9 @@ async fn boom(tx: Sender<Feed>) {
 
 const STREAMS: usize = 1_000;
 
-async fn running_becomes(running: &Running, expected: usize) {
-    let reached = tokio::time::timeout(PATIENCE, async {
-        while running.0.load(Ordering::SeqCst) != expected {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
-    let now = running.0.load(Ordering::SeqCst);
-    assert!(
-        reached.is_ok(),
-        "{now} handlers running, expected {expected}"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_handler_ends_only_its_own_stream() {
-    let running = Running::default();
+    let running = LiveHandlers::default();
     let app = SseApi::stateful("t", "1")
         .handler(steady)
         .handler(boom)
@@ -72,7 +43,7 @@ async fn a_panicking_handler_ends_only_its_own_stream() {
     for _ in 0..STREAMS {
         streams.push(get(server.addr, "/steady", &[]).await);
     }
-    running_becomes(&running, STREAMS).await;
+    running.reach(STREAMS).await;
 
     let mut failing = get(server.addr, "/boom", &[]).await;
     assert_eq!(failing.head.status, 200);
@@ -88,8 +59,8 @@ async fn a_panicking_handler_ends_only_its_own_stream() {
     }
     let mut late = get(server.addr, "/steady", &[]).await;
     late.read_until("event:tick").await;
-    assert_eq!(running.0.load(Ordering::SeqCst), STREAMS + 1);
+    assert_eq!(running.now(), STREAMS + 1);
 
     drop((streams, late));
-    running_becomes(&running, 0).await;
+    running.reach(0).await;
 }

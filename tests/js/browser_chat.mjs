@@ -4,18 +4,13 @@
 // The control server (the Rust test) answers POST /post (posts a message as alice), /cut (drops
 // every connection of the page) and /restart (a new server, with a new hub, behind the same
 // address). Prints the page's log at each step as JSON.
-import { chromium } from "playwright-core";
+import { launchChromium, scriptErrors } from "./chromium.mjs";
 
 const [pageUrl, control, backend, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  // Root in a container has no user namespace for Chromium's sandbox.
-  args: ["--no-sandbox"],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
+  const errors = scriptErrors(page);
   const log = () => page.locator("#log p").allInnerTexts();
   const shown = (text, selector = "#log p") =>
     page.locator(selector, { hasText: text }).first().waitFor({ timeout: 20_000 });

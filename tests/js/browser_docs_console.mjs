@@ -1,18 +1,13 @@
 // Drives the docs page's live console in headless Chromium (Debian's `chromium`, through
 // playwright-core: no browser download). Usage: node browser_docs_console.mjs <base-url>
 // <screenshot.png>. Prints what the page showed, as JSON, for the Rust test to check.
-import { chromium } from "playwright-core";
+import { launchChromium, scriptErrors } from "./chromium.mjs";
 
 const [base, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  // Root in a container has no user namespace for Chromium's sandbox.
-  args: ["--no-sandbox"],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
+  const errors = scriptErrors(page);
   await page.goto(`${base}/docs`);
 
   // A GET stream with a path and a query parameter: connect, wait for three events.

@@ -2,18 +2,13 @@
 // playwright-core): a completion streams to its final event and stops there, and an empty
 // prompt shows the server's 422. Usage: node browser_llm.mjs <page-url> <screenshot.png>
 // Prints what the page showed as JSON.
-import { chromium } from "playwright-core";
+import { launchChromium, scriptErrors } from "./chromium.mjs";
 
 const [pageUrl, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  // Root in a container has no user namespace for Chromium's sandbox.
-  args: ["--no-sandbox"],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
+  const errors = scriptErrors(page);
   await page.goto(pageUrl);
 
   await page.locator("#prompt").fill("What is SSE?");

@@ -1,18 +1,13 @@
 // Opens a page in headless Chromium (Debian's `chromium`, through playwright-core) and waits
 // until the page sets `window.testResult`; prints it as JSON, with any script errors, and keeps
 // a full-page screenshot. Usage: node browser_page.mjs <url> <screenshot.png>
-import { chromium } from "playwright-core";
+import { launchChromium, scriptErrors } from "./chromium.mjs";
 
 const [url, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  // Root in a container has no user namespace for Chromium's sandbox.
-  args: ["--no-sandbox"],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
+  const errors = scriptErrors(page);
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text());
   });

@@ -442,3 +442,46 @@ impl Drop for CutProxy {
         self.state.lock().unwrap().connections.abort_all();
     }
 }
+
+/// Counts the handlers running now: a handler holds the guard [`enter`](LiveHandlers::enter)
+/// gives it, so that a handler that was dropped (its client gone, the server shut down) no
+/// longer counts.
+#[derive(Clone, Default)]
+pub struct LiveHandlers(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+/// A running handler, counted until dropped.
+pub struct LiveGuard(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl LiveHandlers {
+    /// Counts one more running handler, until the guard is dropped.
+    pub fn enter(&self) -> LiveGuard {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        LiveGuard(self.0.clone())
+    }
+
+    /// How many are running.
+    pub fn now(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits until `expected` are running; fails the test after [`PATIENCE`].
+    pub async fn reach(&self, expected: usize) {
+        let reached = tokio::time::timeout(PATIENCE, async {
+            while self.now() != expected {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        let now = self.now();
+        assert!(
+            reached.is_ok(),
+            "{now} handlers running, expected {expected}"
+        );
+    }
+}
