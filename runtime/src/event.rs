@@ -180,3 +180,30 @@ raw_text!(
     std::sync::Arc<str>,
     std::borrow::Cow<'static, str>
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[test]
+    fn decode_errors_say_which_event_and_why() {
+        let unknown = DecodeError::UnknownEvent(Some("pong".into()));
+        assert_eq!(unknown.to_string(), "unknown event name `pong`");
+        assert!(unknown.source().is_none());
+        let unnamed = DecodeError::UnknownEvent(None);
+        assert!(unnamed
+            .to_string()
+            .contains("no variant is #[sse(default)]"));
+
+        let source = serde_json::from_str::<u32>("x").unwrap_err();
+        let invalid = DecodeError::InvalidData {
+            event: None,
+            source,
+        };
+        assert!(invalid
+            .to_string()
+            .starts_with("the data of event `message` does not match its payload: "));
+        assert!(invalid.source().is_some());
+    }
+}

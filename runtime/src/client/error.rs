@@ -157,3 +157,91 @@ impl std::error::Error for ClientError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    fn boxed(text: &str) -> Box<dyn std::error::Error + Send + Sync> {
+        text.into()
+    }
+
+    #[test]
+    fn every_error_says_what_happened_and_only_decode_errors_are_recoverable() {
+        let decode = ClientError::from(DecodeError::UnknownEvent(Some("pong".into())));
+        let cases = [
+            (
+                ClientError::InvalidRequest(boxed("bad url")),
+                "invalid event stream request: bad url",
+            ),
+            (
+                ClientError::Redirect(boxed("loop")),
+                "the event stream's redirects lead nowhere: loop",
+            ),
+            (
+                ClientError::NotEventStream {
+                    content_type: Some("text/html".into()),
+                },
+                "the response is not an event stream (Content-Type: text/html)",
+            ),
+            (
+                ClientError::NotEventStream { content_type: None },
+                "the response is not an event stream (Content-Type: none)",
+            ),
+            (
+                ClientError::Transport(boxed("reset")),
+                "the event stream broke: reset",
+            ),
+            (
+                ClientError::Status {
+                    status: StatusCode::FORBIDDEN,
+                    body: String::new(),
+                },
+                "the server refused the event stream: 403 Forbidden",
+            ),
+            (decode, "unknown event name `pong`"),
+        ];
+        for (error, said) in &cases {
+            assert_eq!(error.to_string(), *said);
+            assert_eq!(
+                error.is_recoverable(),
+                matches!(error, ClientError::Decode(_))
+            );
+        }
+        assert!(cases[0].0.source().is_some() && cases[2].0.source().is_none());
+        assert!(cases[6].0.source().is_some());
+    }
+
+    /// An error body shows on one line, cut after 200 characters.
+    #[test]
+    fn a_long_error_body_is_shortened_in_the_message() {
+        let refused = ClientError::Status {
+            status: StatusCode::BAD_REQUEST,
+            body: format!("why\n{}", "x".repeat(500)),
+        };
+        let said = refused.to_string();
+        assert!(said.starts_with("the server refused the event stream: 400 Bad Request: why xxx"));
+        assert!(said.ends_with("x…"));
+        assert_eq!(
+            said.chars().count(),
+            "the server refused the event stream: 400 Bad Request: ".len() + 201
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_response_keeps_at_most_the_cap_of_its_body() {
+        let chunks =
+            (0..3).map(|_| Ok::<_, std::io::Error>(vec![b'a'; ClientError::MAX_ERROR_BODY / 2]));
+        let refused = ClientError::refused(
+            StatusCode::BAD_REQUEST,
+            futures::stream::iter(chunks),
+            Duration::from_secs(1),
+        )
+        .await;
+        let ClientError::Status { body, .. } = refused else {
+            panic!("a status error")
+        };
+        assert_eq!(body.len(), ClientError::MAX_ERROR_BODY);
+    }
+}
