@@ -136,3 +136,55 @@ async fn without_the_deadline_clients_that_never_read_are_held() {
     drop(stuck);
     becomes(&live, running, 0).await;
 }
+
+/// A slowloris client: a request head sent a header at a time, never finished. Returns whether
+/// the server closed the connection within `patience`.
+async fn slowloris_is_closed(addr: std::net::SocketAddr, patience: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /flood HTTP/1.1\r\nhost: test\r\n")
+        .await
+        .unwrap();
+    let dribble = async {
+        for n in 0.. {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let header = format!("x-slow-{n}: 1\r\n");
+            if stream.write_all(header.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(patience, dribble).await;
+    let mut rest = [0u8; 1];
+    // A closed connection reads as the end (or a reset); an open one has nothing to read.
+    matches!(
+        tokio::time::timeout(Duration::from_millis(200), stream.read(&mut rest)).await,
+        Ok(Ok(0)) | Ok(Err(_))
+    )
+}
+
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_closed_at_the_answer_deadline() {
+    let (addr, _live) =
+        serve_flood(|tcp| WriteDeadline::new(tcp).answer_deadline(Duration::from_millis(500)))
+            .await;
+    assert!(slowloris_is_closed(addr, Duration::from_secs(2)).await);
+
+    // Without it, the connection is held for as long as the client dribbles.
+    let (unguarded, _live) = serve_flood(|tcp| tcp).await;
+    assert!(!slowloris_is_closed(unguarded, Duration::from_secs(2)).await);
+}
+
+#[tokio::test]
+async fn a_stream_outlives_the_answer_deadline() {
+    let (addr, live) =
+        serve_flood(|tcp| WriteDeadline::new(tcp).answer_deadline(Duration::from_millis(200)))
+            .await;
+    let mut reader = get(addr, "/flood", &[]).await;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(reader.next_chunk().await.is_some());
+    }
+    assert_eq!(live.running.load(Ordering::SeqCst), 1);
+}

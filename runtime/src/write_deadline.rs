@@ -1,11 +1,16 @@
 //! [`WriteDeadline`]: a listener whose connections close when the client accepts no bytes for
-//! too long.
+//! too long, or sends part of a request and never the rest.
 //!
 //! A client that stops reading (a frozen tab, a dead network path that never sends a reset)
 //! fills its socket's buffer; hyper then stops polling the response body, so nothing in the
 //! stream runs again and the connection, its handler and its buffers would be held forever. The
 //! deadline has to live on the connection: its writes notice that no byte went out for the
 //! deadline and fail, hyper closes the connection, and the stream and its handler are dropped.
+//!
+//! A client that sends a request head slowly, or half of one (slowloris), holds a connection
+//! without ever reaching a handler; `axum::serve` gives hyper no timer, so hyper's own
+//! header-read timeout never fires. The connection's reads notice instead: once a request has
+//! started, the server must answer (write anything) within the answer deadline.
 
 use std::future::Future;
 use std::io;
@@ -30,27 +35,45 @@ use tokio::time::Sleep;
 /// axum::serve(tidings::WriteDeadline::new(listener), app).await
 /// # }
 /// ```
+///
+/// It also closes a connection whose client started a request but got no answer within
+/// [`WriteDeadline::DEFAULT_ANSWER`] (30 s; [`answer_deadline`](WriteDeadline::answer_deadline)):
+/// a request head sent slowly or never finished. A stream answers at its first event or its open
+/// deadline (100 ms), so streams are not affected; a route of yours that computes for longer
+/// than this before answering needs a longer one.
 #[derive(Debug)]
 pub struct WriteDeadline<L> {
     listener: L,
     deadline: Duration,
+    answer_deadline: Duration,
 }
 
 impl<L> WriteDeadline<L> {
     /// How long a connection may accept no bytes, by default.
     pub const DEFAULT: Duration = Duration::from_secs(30);
 
-    /// `listener`, with the [default](WriteDeadline::DEFAULT) deadline.
+    /// How long a started request may go unanswered, by default.
+    pub const DEFAULT_ANSWER: Duration = Duration::from_secs(30);
+
+    /// `listener`, with the default deadlines.
     pub fn new(listener: L) -> Self {
         WriteDeadline {
             listener,
             deadline: Self::DEFAULT,
+            answer_deadline: Self::DEFAULT_ANSWER,
         }
     }
 
     /// Sets how long a connection may accept no bytes before it is closed.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
+        self
+    }
+
+    /// Sets how long after a request's first byte the server must have answered, or the
+    /// connection is closed.
+    pub fn answer_deadline(mut self, deadline: Duration) -> Self {
+        self.answer_deadline = deadline;
         self
     }
 }
@@ -65,6 +88,8 @@ impl<L: Listener> Listener for WriteDeadline<L> {
             io,
             deadline: self.deadline,
             stalled: None,
+            answer_deadline: self.answer_deadline,
+            unanswered: None,
         };
         (io, addr)
     }
@@ -82,9 +107,21 @@ pub struct DeadlineIo<I> {
     /// Runs while writes wait for the client: started by the first write that could not go
     /// out, reset by any that does.
     stalled: Option<Pin<Box<Sleep>>>,
+    answer_deadline: Duration,
+    /// Runs from the first byte read after the last write until the next write: a request the
+    /// server has not answered yet.
+    unanswered: Option<Pin<Box<Sleep>>>,
 }
 
 impl<I> DeadlineIo<I> {
+    /// Bytes went out: the request that started the answer deadline is answered. (A flush,
+    /// which hyper also does after reads, answers nothing.)
+    fn answered(&mut self, written: &Poll<io::Result<usize>>) {
+        if matches!(written, Poll::Ready(Ok(n)) if *n > 0) {
+            self.unanswered = None;
+        }
+    }
+
     /// What a write that waited returns: the same result once the socket moves, or a
     /// `TimedOut` error once the client has accepted nothing for the whole deadline.
     fn watch<T>(
@@ -116,7 +153,29 @@ impl<I: AsyncRead + Unpin> AsyncRead for DeadlineIo<I> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let read = Pin::new(&mut self.io).poll_read(cx, buf);
+        match read {
+            Poll::Ready(Ok(())) if buf.filled().len() > before && self.unanswered.is_none() => {
+                let deadline = self.answer_deadline;
+                self.unanswered = Some(Box::pin(tokio::time::sleep(deadline)));
+            }
+            Poll::Pending => {
+                if let Some(unanswered) = self.unanswered.as_mut() {
+                    if unanswered.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "a request started {:?} ago and is not answered",
+                                self.answer_deadline
+                            ),
+                        )));
+                    }
+                }
+            }
+            _ => {}
+        }
+        read
     }
 }
 
@@ -127,6 +186,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for DeadlineIo<I> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let written = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.answered(&written);
         self.watch(cx, written)
     }
 
@@ -136,6 +196,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for DeadlineIo<I> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let written = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.answered(&written);
         self.watch(cx, written)
     }
 
