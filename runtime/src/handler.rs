@@ -69,10 +69,7 @@ impl StreamConfig {
     /// (`#[sse_handler(.., on_shutdown = ..)]`). An event that fails to encode is logged and
     /// left out: the streams then end without it.
     pub fn farewell<E: SseEvents>(mut self, event: E) -> Self {
-        match crate::sender::encode(&crate::Message::new(event)) {
-            Ok(frame) => self.farewell = Some(frame),
-            Err(e) => tracing::error!(error = %e, "the `on_shutdown` event cannot be encoded"),
-        }
+        self.farewell = crate::sender::encode_ahead(event, "on_shutdown");
         self
     }
 

@@ -22,13 +22,7 @@ impl<E> LateError<E> {
     /// `error`, which becomes the event `to_event` makes of it on a stream that has started.
     /// An event that fails to encode is logged and left out.
     pub fn new<Ev: SseEvents>(error: E, to_event: impl FnOnce(&E) -> Ev) -> Self {
-        let event = match crate::sender::encode(&crate::Message::new(to_event(&error))) {
-            Ok(frame) => Some(frame),
-            Err(e) => {
-                tracing::error!(error = %e, "the `error_event` event cannot be encoded");
-                None
-            }
-        };
+        let event = crate::sender::encode_ahead(to_event(&error), "error_event");
         LateError { error, event }
     }
 }

@@ -8,7 +8,7 @@ use http::{header, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// What a refused client is told to wait before trying again, in seconds.
-pub(crate) const RETRY_AFTER_SECS: u64 = 5;
+const RETRY_AFTER_SECS: u64 = 5;
 
 /// The caps a handler's streams count against.
 #[derive(Debug, Clone, Default)]

@@ -377,6 +377,15 @@ async fn queue(frames: &mpsc::Sender<Outgoing>, item: Outgoing) -> Result<(), Se
     frames.send(item).await.map_err(|_| SendError::Disconnected)
 }
 
+/// Encodes `event` into a frame made ahead of time, to be sent later by the body (the
+/// `on_shutdown` and `error_event` events). One that fails to encode is logged, naming the
+/// setting it is for, and left out: the stream then ends without it.
+pub(crate) fn encode_ahead<E: SseEvents>(event: E, setting: &str) -> Option<Bytes> {
+    encode(&Message::new(event))
+        .inspect_err(|e| tracing::error!(error = %e, "the `{setting}` event cannot be encoded"))
+        .ok()
+}
+
 /// Encodes one message into the bytes of one event.
 pub(crate) fn encode<E: SseEvents>(message: &Message<E>) -> Result<Bytes, SendError> {
     let fields = EventFields {

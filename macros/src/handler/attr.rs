@@ -240,16 +240,10 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
                 }
             }
             (Meta::NameValue(nv), "on_shutdown") => {
-                if attrs.on_shutdown.is_some() {
-                    errors.spanned(&nv.path, "`on_shutdown` is given twice");
-                }
-                attrs.on_shutdown = Some(nv.value.clone());
+                expression_once(&mut attrs.on_shutdown, nv, errors);
             }
             (Meta::NameValue(nv), "error_event") => {
-                if attrs.error_event.is_some() {
-                    errors.spanned(&nv.path, "`error_event` is given twice");
-                }
-                attrs.error_event = Some(nv.value.clone());
+                expression_once(&mut attrs.error_event, nv, errors);
             }
             (
                 _,
@@ -282,6 +276,20 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
         );
     }
     attrs
+}
+
+/// Keeps the expression of a key that takes one (`on_shutdown`, `error_event`); the compiler
+/// checks its type where the generated code uses it. A second one is an error at its key.
+fn expression_once(slot: &mut Option<Expr>, key: &syn::MetaNameValue, errors: &mut Errors) {
+    if slot.is_some() {
+        let name = key
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        errors.spanned(&key.path, format!("`{name}` is given twice"));
+    }
+    *slot = Some(key.value.clone());
 }
 
 /// Checks one declared header: a valid name, not one the stream owns, declared once, described.
