@@ -145,3 +145,53 @@ impl PendingHead {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DECLARED: &[ResponseHeader] = &[ResponseHeader {
+        name: "x-job-id",
+        description: "The job's id.",
+    }];
+
+    proptest::proptest! {
+        /// No value a handler passes can add a header or a line to the head: it is refused,
+        /// or it is the declared header's whole value.
+        #[test]
+        fn a_header_value_is_refused_or_kept_whole(value in "(?s).{0,24}") {
+            let head = PendingHead::new(DECLARED).unwrap();
+            match PendingHead::set(Some(&head), "X-Job-Id", value.as_str()) {
+                Err(refused) => {
+                    proptest::prop_assert_eq!(refused, HeaderError::InvalidValue { name: "x-job-id".into() });
+                    proptest::prop_assert!(value.contains(|c: char| c.is_control() && c != '\t'));
+                    proptest::prop_assert!(head.commit().is_empty());
+                }
+                Ok(()) => {
+                    let headers = head.commit();
+                    proptest::prop_assert_eq!(headers.len(), 1);
+                    proptest::prop_assert_eq!(headers["x-job-id"].as_bytes(), value.as_bytes());
+                    proptest::prop_assert!(!value.contains(['\r', '\n', '\0']));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_is_refused_when_undeclared_or_after_the_head_went_out() {
+        assert_eq!(
+            PendingHead::set(None, "x-job-id", "7"),
+            Err(HeaderError::Undeclared {
+                name: "x-job-id".into()
+            })
+        );
+        let head = PendingHead::new(DECLARED).unwrap();
+        assert!(head.commit().is_empty());
+        assert_eq!(
+            PendingHead::set(Some(&head), "x-job-id", "7"),
+            Err(HeaderError::HeadSent {
+                name: "x-job-id".into()
+            })
+        );
+    }
+}
