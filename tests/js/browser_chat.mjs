@@ -1,9 +1,10 @@
 // Drives the chat example's page in headless Chromium (Debian's `chromium`, through
-// playwright-core) while the Rust test cuts its connection and restarts its server.
+// playwright-core) while the Rust test cuts its connection and kills and restarts its server.
 // Usage: node browser_chat.mjs <page-url> <control-url> <memory|redis> <screenshot.png>
-// The control server (the Rust test) answers POST /post (posts a message as alice), /cut (drops
-// every connection of the page) and /restart (a new server, with a new hub, behind the same
-// address). Prints the page's log at each step as JSON.
+// The control server (the Rust test, examples/tests/chat_page.rs) answers POST /post (posts a
+// message as alice), /cut (drops every connection of the page), /kill (kills the page's server
+// process) and /start (starts it again on the same port). Prints the page's log at each step as
+// JSON.
 import { launchChromium, scriptErrors } from "./chromium.mjs";
 
 const [pageUrl, control, backend, screenshot] = process.argv.slice(2);
@@ -38,13 +39,16 @@ try {
   await shown("alice: missed-3");
   const afterCut = await log();
 
-  // The server restarts with a new hub. On Redis the messages posted meanwhile are still
-  // there; in process they are gone, and the page shows the documented reset.
-  await command("restart");
+  // The page's server process is killed and started again. On Redis the messages posted
+  // meanwhile (through another instance) are still there; in process they are gone, and the
+  // page shows the documented reset.
+  await command("kill");
   if (backend === "redis") {
-    for (const n of [1, 2]) await post(`while-restarting-${n}`);
-    await shown("alice: while-restarting-2");
+    for (const n of [1, 2]) await post(`while-down-${n}`);
+    await command("start");
+    await shown("alice: while-down-2");
   } else {
+    await command("start");
     await shown("", "#log p.lost");
     await post("after-restart");
     await shown("alice: after-restart");
