@@ -2,6 +2,7 @@
 
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
+use std::cell::Cell;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -386,6 +387,18 @@ pub(crate) fn encode_ahead<E: SseEvents>(event: E, setting: &str) -> Option<Byte
         .ok()
 }
 
+thread_local! {
+    /// The capacity the next frame encoded on this thread starts with: the last frame's length
+    /// and some slack. A frame grown from empty reallocates about five times for a 100-byte
+    /// event (its buffer doubles from a few bytes), which was most of the encoding's allocation
+    /// cost; a stream's events are mostly of similar size, so one allocation usually fits.
+    static NEXT_FRAME_CAPACITY: Cell<usize> = const { Cell::new(128) };
+}
+
+/// The most [`NEXT_FRAME_CAPACITY`] asks for: after one large event, the small frames queued
+/// behind it should not each hold kilobytes.
+const MAX_FRAME_CAPACITY_HINT: usize = 2048;
+
 /// Encodes one message into the bytes of one event.
 pub(crate) fn encode<E: SseEvents>(message: &Message<E>) -> Result<Bytes, SendError> {
     let fields = EventFields {
@@ -394,9 +407,10 @@ pub(crate) fn encode<E: SseEvents>(message: &Message<E>) -> Result<Bytes, SendEr
         id: message.id.as_ref(),
         retry: message.retry,
     };
-    let mut frame = BytesMut::new();
+    let mut frame = BytesMut::with_capacity(NEXT_FRAME_CAPACITY.get());
     wire::write_event(&mut frame, &fields, |data| message.event.write_data(data))
         .map_err(SendError::Encode)?;
+    NEXT_FRAME_CAPACITY.set((frame.len() + frame.len() / 8 + 16).min(MAX_FRAME_CAPACITY_HINT));
     Ok(frame.freeze())
 }
 
@@ -408,6 +422,25 @@ mod tests {
     #[crate::sse_events]
     enum Count {
         Number(u32),
+    }
+
+    #[crate::sse_events]
+    enum Text {
+        Line(String),
+    }
+
+    /// Frames start at the size of the last one on their thread, so an event of any size after
+    /// any other is encoded whole, and one large event does not make the next frames large.
+    #[test]
+    fn frames_of_changing_sizes_are_encoded_whole_and_the_size_hint_is_capped() {
+        for len in [10, 100_000, 3, 500, 500, 4_000, 0] {
+            let text = "x".repeat(len);
+            let frame = encode(&Message::new(Text::Line(text.clone()))).unwrap();
+            assert_eq!(frame, format!("event:Line\ndata:\"{text}\"\n\n"));
+            let hint = NEXT_FRAME_CAPACITY.get();
+            assert!(hint <= MAX_FRAME_CAPACITY_HINT, "{hint} after {len} bytes");
+            assert!(hint >= frame.len().min(MAX_FRAME_CAPACITY_HINT), "{hint}");
+        }
     }
 
     fn frame_text(item: Outgoing) -> String {
