@@ -24,12 +24,9 @@ pub fn item_schema(
         .iter()
         .map(|event| branch(event, data.next().flatten(), generator))
         .collect();
-    let schema = if branches.len() == 1 {
-        branches.into_iter().next().unwrap()
-    } else {
-        json!({ "oneOf": branches })
-    };
-    Schema::try_from(schema).expect("an object is a schema")
+    // A `oneOf` even for one event, so that every stream's items have the same shape for tools
+    // (and for a second event added later).
+    Schema::try_from(json!({ "oneOf": branches })).expect("an object is a schema")
 }
 
 fn branch(event: &EventInfo, payload: Option<Schema>, generator: &SchemaGenerator) -> Value {
@@ -114,4 +111,31 @@ fn payload_examples(schema: &Schema, generator: &SchemaGenerator) -> Vec<Value> 
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::EventName;
+
+    /// A stream of one event still has a `oneOf`, of one branch: every stream's items have the
+    /// same shape.
+    #[test]
+    fn one_event_is_a_one_of_with_one_branch() {
+        let events = [EventInfo {
+            name: Some(EventName::checked("tick")),
+            variant: "Tick",
+            payload: PayloadKind::Raw,
+            description: None,
+            ends_stream: false,
+        }];
+        let schema = item_schema(&events, vec![None], &SchemaGenerator::default());
+        let branches = schema.get("oneOf").and_then(Value::as_array);
+        let branches = branches.expect("the item schema is a oneOf");
+        assert_eq!(branches.len(), 1);
+        assert_eq!(
+            branches[0]["properties"]["event"],
+            json!({ "const": "tick" })
+        );
+    }
 }

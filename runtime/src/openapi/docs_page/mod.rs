@@ -144,11 +144,8 @@ fn operation(out: &mut String, path: &str, method: &str, op: &Operation, compone
 
 fn events(out: &mut String, items: &Value, components: &Components) {
     out.push_str("<h3>Events</h3>\n");
-    let branches = match items.get("oneOf").and_then(Value::as_array) {
-        Some(branches) => branches.iter().collect(),
-        None => vec![items],
-    };
-    for branch in branches {
+    let branches = items.get("oneOf").and_then(Value::as_array);
+    for branch in branches.into_iter().flatten() {
         let named = branch
             .get("required")
             .and_then(Value::as_array)
