@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use tidings::{sse_events, sse_handler, Sender, Shutdown, SseApi, WriteDeadline};
-use tidings_test_support::{get, LiveHandlers, PATIENCE};
+use tidings_test_support::{get, LiveHandlers, LogCapture, PATIENCE};
 
 #[sse_events(rename_all = "snake_case")]
 enum Feed {
@@ -89,5 +89,27 @@ fn the_document_says_which_event_comes_last_on_shutdown() {
         description
             .contains("When the server shuts down, each stream ends with a `restarting` event."),
         "{description}"
+    );
+}
+
+/// `on_shutdown` in an API without a shutdown signal can never be sent: building its router
+/// says so, naming the handler; with the signal, nothing is said.
+#[test]
+fn a_farewell_without_a_shutdown_signal_is_warned_of() {
+    let farewell_warnings = |api: SseApi<LiveHandlers>| {
+        let logs = LogCapture::start();
+        drop(api.into_router());
+        logs.lines()
+            .into_iter()
+            .filter(|line| line.contains("on_shutdown"))
+            .collect::<Vec<_>>()
+    };
+    let warned = farewell_warnings(SseApi::stateful("t", "1").handler(ticks));
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("handler=ticks"), "{warned:?}");
+    assert!(warned[0].contains("SseApi::shutdown"), "{warned:?}");
+    assert_eq!(
+        farewell_warnings(api(&Shutdown::new())),
+        Vec::<String>::new()
     );
 }

@@ -8,6 +8,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use tidings::testing::TestClient;
 use tidings::{sse_events, sse_handler, SendError, Sender, SseApi};
+use tidings_test_support::LogCapture;
 
 #[sse_events(rename_all = "snake_case")]
 #[derive(Debug, PartialEq)]
@@ -80,6 +81,33 @@ async fn an_error_after_the_first_event_ends_the_stream_with_its_event() {
             Job::Failed("Crashed(\"the disk is full\")".into())
         ]
     );
+}
+
+/// The log of a late error names the handler and gives the error's text (its response body),
+/// not only a status: nothing else tells the operator what failed.
+#[tokio::test]
+async fn an_error_after_the_first_event_is_logged_with_its_handler_and_its_text() {
+    let logs = LogCapture::start();
+    for number in [7, 8] {
+        let events = client()
+            .get(&format!("/job?job={number}"))
+            .await
+            .collect::<Job>()
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 2, "{events:?}");
+    }
+    let logged = logs.lines();
+    let late: Vec<&String> = logged
+        .iter()
+        .filter(|line| line.contains("after the stream had started"))
+        .collect();
+    assert_eq!(late.len(), 2, "{logged:?}");
+    for line in late {
+        assert!(line.contains("handler=job"), "{line}");
+        assert!(line.contains("status=500"), "{line}");
+        assert!(line.contains("error=the disk is full"), "{line}");
+    }
 }
 
 #[tokio::test]

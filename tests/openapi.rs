@@ -403,7 +403,7 @@ fn operation_carries_meta_parameters_and_responses() {
         json!([
             { "name": "room", "in": "path", "required": true, "schema": { "type": "string" } },
             { "name": "limit", "in": "query", "description": "How many backlog messages to replay.",
-              "schema": { "type": ["integer", "null"], "format": "uint32", "minimum": 0, "default": null } },
+              "schema": { "type": "integer", "format": "uint32", "minimum": 0 } },
             { "name": "name", "in": "query", "description": "The name to join under.", "required": true,
               "schema": { "type": "string" } },
             { "name": "Last-Event-ID", "in": "header",

@@ -112,6 +112,17 @@ async fn a_stream_over_the_apis_cap_is_refused_whatever_its_handler() {
     let _again = admitted(&client, "/open").await;
 }
 
+/// A cap of `0` given at run time (read from configuration, say) refuses every stream.
+#[tokio::test]
+async fn an_api_cap_of_zero_refuses_every_stream() {
+    let ran = Ran::default();
+    let closed = api().max_streams(0).into_router().with_state(ran.clone());
+    let client = TestClient::new(closed);
+    assert_refused(&client, "/open").await;
+    assert_refused(&client, "/single").await;
+    assert_eq!(ran.0.load(Ordering::SeqCst), 0, "no handler ran");
+}
+
 #[tokio::test]
 async fn a_post_body_over_axums_limit_is_a_413() {
     let client = client(&Ran::default());

@@ -72,6 +72,18 @@ async fn streams_events_bytes_refusals_and_dropped_subscribers_are_counted() {
         .with_state(hub.clone());
     let client = TestClient::new(api);
 
+    // Every series exists, at zero, from the moment the router is built.
+    let registered = changes(&metrics);
+    for name in [
+        "tidings_streams_live",
+        "tidings_events_sent_total",
+        "tidings_bytes_sent_total",
+        "tidings_streams_rejected_total",
+        "tidings_hub_subscribers_dropped_total",
+    ] {
+        assert_eq!(registered.get(name), Some(&0.0), "{name}: {registered:?}");
+    }
+
     let wire = client.get("/three").await.text().await.unwrap();
     let done = changes(&metrics);
     assert_eq!(done["tidings_events_sent_total"], 3.0);

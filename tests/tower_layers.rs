@@ -191,3 +191,57 @@ async fn a_body_timeout_cuts_a_silent_stream_unless_keep_alive_is_shorter() {
     let body = kept.read_to_end().await;
     assert!(body.contains("data:2"), "{body}");
 }
+
+/// The README's auth middleware, as written there.
+async fn require_bearer(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match request.headers().get(header::AUTHORIZATION) {
+        Some(token) if token == "Bearer secret" => next.run(request).await,
+        _ => (StatusCode::UNAUTHORIZED, "a bearer token is required").into_response(),
+    }
+}
+
+/// The README's whole stack, in its order: a browser's preflight (no token) gets through CORS,
+/// a request without a token gets `401` with CORS headers and starts no stream, and a stream
+/// with one flows event by event, uncompressed, while the document is compressed.
+#[tokio::test]
+async fn the_readme_stack_answers_preflights_refuses_without_a_token_and_streams_with_one() {
+    let gate = Gate::default();
+    let app = router(&gate)
+        .layer(axum::middleware::from_fn(require_bearer))
+        .layer(CompressionLayer::new())
+        .layer(CorsLayer::permissive())
+        .layer(TraceLayer::new_for_http());
+    let server = serve(app).await;
+    let origin = ("origin", "http://page.example");
+
+    let preflight = Request::options(format!("http://{}/steps", server.addr))
+        .header("host", "test")
+        .header(origin.0, origin.1)
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .body(String::new())
+        .unwrap();
+    let preflight = tidings_test_support::request(server.addr, preflight).await;
+    assert_eq!(preflight.head.status, StatusCode::OK);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+
+    let mut refused = get(server.addr, "/steps", &[origin]).await;
+    assert_eq!(refused.head.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(refused.read_to_end().await, "a bearer token is required");
+    assert_eq!(gate.started.load(Ordering::SeqCst), 0, "no handler ran");
+
+    let token = ("authorization", "Bearer secret");
+    let gzip = ("accept-encoding", "gzip");
+    let mut stream = get(server.addr, "/steps", &[origin, token, gzip]).await;
+    assert_eq!(stream.head.status, StatusCode::OK);
+    assert_eq!(stream.header("content-encoding"), None);
+    read_both_steps_as_sent(&mut stream, &gate).await;
+
+    let document = get(server.addr, "/openapi.json", &[token, gzip]).await;
+    assert_eq!(document.header("content-encoding"), Some("gzip"));
+}

@@ -1,13 +1,13 @@
 //! What every example's `main.rs` does once its app is built: listen on `PORT`, print the URL,
-//! close connections whose client stopped reading, and shut down gracefully on Ctrl-C.
+//! close connections whose client stopped reading, and shut down gracefully when asked to stop.
 
 use axum::Router;
 use tidings::Shutdown;
 
 /// Serves `app` on `127.0.0.1:$PORT` (`default_port` when `PORT` is unset; `0` picks a free
-/// port) until Ctrl-C. `shutdown` must be the signal the app's `SseApi` was built with: axum's
-/// graceful shutdown waits for open responses, and triggering it ends the event streams, which
-/// would otherwise never finish.
+/// port) until Ctrl-C or SIGTERM. `shutdown` must be the signal the app's `SseApi` was built
+/// with: axum's graceful shutdown waits for open responses, and triggering it ends the event
+/// streams, which would otherwise never finish.
 pub async fn serve(
     name: &str,
     default_port: u16,
@@ -20,8 +20,31 @@ pub async fn serve(
     // A client that accepts no bytes for 30 s is closed, with its stream and handler.
     axum::serve(tidings::WriteDeadline::new(listener), app)
         .with_graceful_shutdown(async move {
-            let _ = tokio::signal::ctrl_c().await;
+            stop_requested().await;
             shutdown.trigger();
         })
         .await
+}
+
+/// Ctrl-C (SIGINT), or SIGTERM: what Docker, Kubernetes and systemd send to stop a service.
+async fn stop_requested() {
+    let interrupted = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminated = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminated = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupted => {}
+        () = terminated => {}
+    }
 }

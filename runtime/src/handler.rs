@@ -38,6 +38,8 @@ pub trait SseHandler<S, M>: Send + Sync + 'static {
 /// The settings a stream runs with, from the API and the handler.
 #[derive(Debug, Clone)]
 pub struct StreamConfig {
+    /// The handler's name (its operation id), which the logs of its streams give.
+    pub(crate) handler: &'static str,
     pub(crate) keep_alive: KeepAlive,
     pub(crate) open_deadline: Duration,
     pub(crate) buffer: usize,
@@ -53,6 +55,7 @@ pub struct StreamConfig {
 impl Default for StreamConfig {
     fn default() -> Self {
         StreamConfig {
+            handler: "",
             keep_alive: KeepAlive::default(),
             open_deadline: StreamConfig::DEFAULT_OPEN_DEADLINE,
             buffer: StreamConfig::DEFAULT_BUFFER,

@@ -8,6 +8,10 @@
 //! | `tidings_bytes_sent_total` | counter | bytes written to streams, keep-alives included |
 //! | `tidings_streams_rejected_total` | counter | streams refused with `503` by a cap on open streams |
 //! | `tidings_hub_subscribers_dropped_total` | counter | hub subscribers dropped for falling too far behind |
+//!
+//! Each is registered, at zero and with its description, when a router is built
+//! ([`SseApi::into_router`](crate::SseApi::into_router)), so a dashboard sees every series from
+//! the start: install the recorder before that.
 
 use metrics::{Counter, Gauge};
 
@@ -42,6 +46,39 @@ impl StreamMetrics {
 impl Drop for StreamMetrics {
     fn drop(&mut self) {
         self.live.decrement(1.0);
+    }
+}
+
+/// Registers every series at zero, with its description: a counter that has not counted yet
+/// would otherwise be missing from what the recorder exports, not zero.
+pub(crate) fn register() {
+    use metrics::{describe_counter, describe_gauge, Unit};
+    describe_gauge!("tidings_streams_live", Unit::Count, "Streams open now.");
+    metrics::gauge!("tidings_streams_live").increment(0.0);
+    for (name, unit, description) in [
+        (
+            "tidings_events_sent_total",
+            Unit::Count,
+            "Events (and comments) written to streams.",
+        ),
+        (
+            "tidings_bytes_sent_total",
+            Unit::Bytes,
+            "Bytes written to streams, keep-alives included.",
+        ),
+        (
+            "tidings_streams_rejected_total",
+            Unit::Count,
+            "Streams refused with 503 by a cap on open streams.",
+        ),
+        (
+            "tidings_hub_subscribers_dropped_total",
+            Unit::Count,
+            "Hub subscribers dropped for falling too far behind.",
+        ),
+    ] {
+        describe_counter!(name, unit, description);
+        metrics::counter!(name).increment(0);
     }
 }
 

@@ -1,7 +1,7 @@
 // Drives the chat example's page in headless Chromium (Debian's `chromium`, through
 // playwright-core) while the Rust test cuts its connection and kills and restarts its server.
 // Usage: node browser_chat.mjs <page-url> <control-url> <memory|redis> <screenshot.png>
-// The control server (the Rust test, examples/tests/chat_page.rs) answers POST /post (posts a
+// The control server (the Rust test, examples/tests/chat_process.rs) answers POST /post (posts a
 // message as alice), /cut (drops every connection of the page), /kill (kills the page's server
 // process) and /start (starts it again on the same port). Prints the page's log at each step as
 // JSON.

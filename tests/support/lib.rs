@@ -485,3 +485,88 @@ impl LiveHandlers {
         );
     }
 }
+
+/// The `tracing` events logged on this thread since it started, one line each: the fields as
+/// `name=value`, the message first. For tests of what tidings logs; a `#[tokio::test]` runs on
+/// one thread, so the server's logs are caught too.
+///
+/// It installs a process-wide subscriber that keeps every thread's events (the first capture
+/// installs it), and keeps this thread's. A per-thread subscriber (`set_default`) would be
+/// simpler, but `tracing` caches whether a log statement is enabled, and a test running at the
+/// same time without one could have it cached as disabled.
+pub struct LogCapture {
+    thread: std::thread::ThreadId,
+    from: usize,
+}
+
+type CapturedLines = std::sync::Mutex<Vec<(std::thread::ThreadId, String)>>;
+
+static CAPTURED: std::sync::OnceLock<std::sync::Arc<CapturedLines>> = std::sync::OnceLock::new();
+
+impl LogCapture {
+    /// Starts catching this thread's events.
+    pub fn start() -> LogCapture {
+        let captured = CAPTURED.get_or_init(|| {
+            let captured = std::sync::Arc::<CapturedLines>::default();
+            tracing::subscriber::set_global_default(CaptureSubscriber(captured.clone()))
+                .expect("no other global tracing subscriber in this test binary");
+            captured
+        });
+        LogCapture {
+            thread: std::thread::current().id(),
+            from: captured.lock().unwrap().len(),
+        }
+    }
+
+    /// What this thread logged since the capture started.
+    pub fn lines(&self) -> Vec<String> {
+        let captured = CAPTURED.get().unwrap().lock().unwrap();
+        captured[self.from..]
+            .iter()
+            .filter(|(thread, _)| *thread == self.thread)
+            .map(|(_, line)| line.clone())
+            .collect()
+    }
+}
+
+struct CaptureSubscriber(std::sync::Arc<CapturedLines>);
+
+impl tracing::Subscriber for CaptureSubscriber {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut line = String::new();
+        event.record(&mut CapturedFields(&mut line));
+        let line = line.trim_end().to_owned();
+        self.0
+            .lock()
+            .unwrap()
+            .push((std::thread::current().id(), line));
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+struct CapturedFields<'a>(&'a mut String);
+
+impl tracing::field::Visit for CapturedFields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={value:?} ", field.name()));
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.push_str(&format!("{}={value} ", field.name()));
+    }
+}

@@ -48,6 +48,8 @@ pub struct SseApi<S = ()> {
     docs: DocSettings,
     openapi_json_path: Option<String>,
     docs_page_path: Option<String>,
+    /// Whether [`SseApi::shutdown`] gave a signal: without one, no `on_shutdown` event is sent.
+    has_shutdown: bool,
 }
 
 impl SseApi {
@@ -100,6 +102,7 @@ where
             docs: DocSettings::default(),
             openapi_json_path: None,
             docs_page_path: None,
+            has_shutdown: false,
         }
     }
 
@@ -134,8 +137,10 @@ where
             );
         }
         let (keep_alive, headers, max_streams) = (meta.keep_alive, meta.headers, meta.max_streams);
+        let name = meta.operation_id;
         let route: RouteFactory<S> = Box::new(move |api: &StreamConfig| {
             let config = StreamConfig {
+                handler: name,
                 keep_alive: keep_alive.resolve(&api.keep_alive),
                 headers,
                 limits: api.limits.with_handler(max_streams),
@@ -179,6 +184,10 @@ where
     /// handler can have a cap of its own too: `#[sse_handler(.., max_streams = 100)]`. No cap by
     /// default.
     ///
+    /// `0` refuses every stream: a value read from configuration can close the API's streams
+    /// this way. (In the attribute, where the number is written in the code, `max_streams = 0`
+    /// is a compile error instead, being surely a mistake.)
+    ///
     /// A browser's `EventSource` does not retry after a `503`: its `onerror` sees
     /// `readyState == CLOSED`, and the page decides when to open a new one. tidings' client
     /// waits the `Retry-After` and reconnects.
@@ -187,9 +196,14 @@ where
         self
     }
 
-    /// Ends every open stream when `shutdown` is triggered; see [`Shutdown`].
+    /// Ends every open stream when `shutdown` is triggered; see [`Shutdown`]. A handler's
+    /// `on_shutdown` event is sent only then: without this signal, [`into_router`] logs a
+    /// warning for each handler that sets one.
+    ///
+    /// [`into_router`]: SseApi::into_router
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
         self.config.shutdown = shutdown;
+        self.has_shutdown = true;
         self
     }
 
@@ -302,6 +316,10 @@ where
     ///
     /// As axum's `Router::route` does, when two handlers share a method and path.
     pub fn into_router(self) -> axum::Router<S> {
+        if !self.has_shutdown {
+            warn_of_farewells_never_sent(&self.handlers);
+        }
+        crate::stream_metrics::register();
         let document = (self.openapi_json_path.is_some() || self.docs_page_path.is_some())
             .then(|| self.openapi());
         let config = StreamConfig {
@@ -348,4 +366,20 @@ fn routes_conflict(a: &HandlerMeta, b: &HandlerMeta) -> bool {
             .collect()
     };
     shape(a.path) == shape(b.path) && (a.method == b.method || a.path != b.path)
+}
+
+/// A handler's `on_shutdown` event is sent when the API's [`Shutdown`] is triggered; an API
+/// without one never sends it, and `axum::serve`'s graceful shutdown then waits for streams
+/// that do not end. Said once, when the router is built.
+fn warn_of_farewells_never_sent<S>(handlers: &[(HandlerDocs, RouteFactory<S>)]) {
+    for (docs, _) in handlers {
+        if docs.meta.farewell.is_some() {
+            tracing::warn!(
+                handler = docs.meta.operation_id,
+                "the handler sets `on_shutdown`, but its API has no shutdown signal, so that event \
+                 is never sent: give the API the signal that ends `axum::serve` with \
+                 `SseApi::shutdown(..)`"
+            );
+        }
+    }
 }

@@ -90,6 +90,8 @@ impl Wake for FramesWaker {
 /// The body of an SSE response.
 pub(crate) struct SseBody {
     handler: Option<HandlerTask>,
+    /// The handler's name, for the logs.
+    handler_name: &'static str,
     frames: mpsc::Receiver<Outgoing>,
     frames_waker: Arc<FramesWaker>,
     /// `frames_waker` as a `Waker`, made once.
@@ -129,6 +131,7 @@ impl SseBody {
         });
         SseBody {
             handler: Some(handler),
+            handler_name: config.handler,
             frames,
             frames_waker_handle: Waker::from(frames_waker.clone()),
             frames_waker,
@@ -228,8 +231,8 @@ impl SseBody {
 
     /// The handler ended after the head went out: a failure is logged, and a late error's
     /// event (`error_event`) becomes the stream's last.
-    pub(crate) fn ended_late(&mut self, end: HandlerEnd) {
-        log_late_end(&end);
+    pub(crate) fn ended_late(&mut self, mut end: HandlerEnd) {
+        log_late_end(self.handler_name, &mut end);
         if let HandlerEnd::Failed(response) = end {
             if let Some(LateEvent(frame)) = response.extensions().get::<LateEvent>() {
                 self.last = Some(frame.clone());
@@ -329,16 +332,35 @@ impl Body for SseBody {
 }
 
 /// After the head is committed, a failure can only be logged: the client already has a `200`.
-fn log_late_end(end: &HandlerEnd) {
+fn log_late_end(handler: &'static str, end: &mut HandlerEnd) {
     match end {
         HandlerEnd::Finished => {}
         HandlerEnd::Failed(response) => tracing::error!(
+            handler,
             status = %response.status(),
+            error = error_text(response).as_deref().unwrap_or("(body not readable at once)"),
             "SSE handler returned an error after the stream had started; the stream ends"
         ),
         HandlerEnd::Panicked(message) => tracing::error!(
+            handler,
             panic = %message,
             "SSE handler panicked; its stream ends, the server carries on"
         ),
+    }
+}
+
+/// The start of an error response's body, for the log, when it is ready at once (as the
+/// string or JSON body of an error type's `IntoResponse` is): a status alone does not say what
+/// failed. The body is not sent anywhere; the stream's head went out long before.
+fn error_text(response: &mut axum::response::Response) -> Option<String> {
+    const MAX_LOGGED: usize = 1024;
+    let mut cx = Context::from_waker(Waker::noop());
+    match Pin::new(response.body_mut()).poll_frame(&mut cx) {
+        Poll::Ready(Some(Ok(frame))) => {
+            let data = frame.into_data().ok()?;
+            let text = String::from_utf8_lossy(&data[..data.len().min(MAX_LOGGED)]);
+            Some(text.into_owned())
+        }
+        _ => None,
     }
 }

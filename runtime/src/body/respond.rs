@@ -64,7 +64,11 @@ where
             match end {
                 HandlerEnd::Failed(response) => return response,
                 HandlerEnd::Panicked(message) => {
-                    tracing::error!(panic = %message, "SSE handler panicked before its first event");
+                    tracing::error!(
+                        handler = config.handler,
+                        panic = %message,
+                        "SSE handler panicked before its first event"
+                    );
                     return (
                         StatusCode::INTERNAL_SERVER_ERROR,
                         "the stream handler failed",

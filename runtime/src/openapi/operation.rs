@@ -226,7 +226,7 @@ impl OperationDoc {
         let mut params = Vec::new();
         if let Some(props) = json.get("properties").and_then(Value::as_object) {
             for (name, prop) in props {
-                let (description, schema) = split_description(prop.clone());
+                let (description, schema) = split_description(without_null(prop.clone()));
                 params.push(Parameter {
                     name: name.clone(),
                     location: ParameterIn::Query,
@@ -268,6 +268,40 @@ impl OperationDoc {
 }
 
 /// Moves a schema's `description` out, for the parameter that holds it.
+/// A query parameter's schema without the `null` that schemars adds for an `Option` field: a
+/// query string cannot carry a null, and leaving the parameter out (it is not `required`)
+/// already says it is optional. Handles both of schemars' forms, `"type": [T, "null"]` and
+/// `anyOf` with a `{"type": "null"}` branch.
+fn without_null(mut schema: Value) -> Value {
+    let is_null = |v: &Value| v == "null";
+    let Some(object) = schema.as_object_mut() else {
+        return schema;
+    };
+    if let Some(Value::Array(types)) = object.get_mut("type") {
+        types.retain(|t| !is_null(t));
+        if let [only] = types.as_slice() {
+            let only = only.clone();
+            object.insert("type".into(), only);
+        }
+    }
+    if let Some(Value::Array(branches)) = object.get_mut("anyOf") {
+        branches.retain(|branch| !branch.get("type").is_some_and(is_null));
+        if let [only] = branches.as_slice() {
+            let only = only.clone();
+            object.remove("anyOf");
+            match only {
+                // `{"$ref": ..}` and the like: its keywords join the parameter's own.
+                Value::Object(keywords) => object.extend(keywords),
+                other => return other,
+            }
+        }
+    }
+    if object.get("default").is_some_and(Value::is_null) {
+        object.remove("default");
+    }
+    schema
+}
+
 fn split_description(mut schema: Value) -> (Option<String>, Schema) {
     let description = schema
         .as_object_mut()
@@ -298,5 +332,31 @@ fn merge_response(existing: &mut Response, added: Response) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Both forms schemars gives an `Option` field lose their `null`, and nothing else.
+    #[test]
+    fn query_parameters_drop_the_null_of_an_option() {
+        assert_eq!(
+            without_null(json!({ "type": ["integer", "null"], "minimum": 0, "default": null })),
+            json!({ "type": "integer", "minimum": 0 })
+        );
+        assert_eq!(
+            without_null(json!({
+                "description": "Which side.",
+                "anyOf": [{ "$ref": "#/components/schemas/Side" }, { "type": "null" }],
+            })),
+            json!({ "description": "Which side.", "$ref": "#/components/schemas/Side" })
+        );
+        let untouched = json!({ "type": ["integer", "string"] });
+        assert_eq!(without_null(untouched.clone()), untouched);
+        let required = json!({ "type": "string" });
+        assert_eq!(without_null(required.clone()), required);
     }
 }

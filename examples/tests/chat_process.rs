@@ -1,8 +1,9 @@
-//! The chat example's page in a real browser (headless Chromium) against the real `chat`
-//! program, as a user runs it: the page shows each event type; when its connection is cut while
-//! messages are posted, it reconnects and shows exactly the messages it missed; when its server
-//! process is killed (SIGKILL) and started again, on Redis it gets what was posted meanwhile,
-//! and in memory it shows the documented reset instead of a silent gap.
+//! The real `chat` program, as a user runs it. Under a browser (headless Chromium), its page
+//! shows each event type; when its connection is cut while messages are posted, it reconnects
+//! and shows exactly the messages it missed; when its server process is killed (SIGKILL) and
+//! started again, on Redis it gets what was posted meanwhile, and in memory it shows the
+//! documented reset instead of a silent gap. Stopped with SIGTERM, as Docker and systemd stop a
+//! service, it ends its streams and exits cleanly.
 //!
 //! The page reaches its server through a proxy that can cut its connections. On Redis, alice
 //! posts through a second `chat` process on the same Redis, the way a load balancer spreads
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::post;
 use tidings_test_support::{
-    browser, chromium, request, screenshot, serve, CutProxy, RedisServer, PATIENCE,
+    browser, chromium, get, request, screenshot, serve, CutProxy, RedisServer, PATIENCE,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::Mutex;
@@ -218,4 +219,29 @@ async fn on_redis_the_page_gets_what_was_posted_while_its_server_was_killed() {
         ["alice: while-down-1", "alice: while-down-2"],
         "{after_restart:?}"
     );
+}
+
+/// SIGTERM (what Docker, Kubernetes and systemd send) is a graceful stop: the open stream ends
+/// and the process exits successfully, instead of dying by the signal.
+#[tokio::test]
+async fn sigterm_ends_the_streams_and_the_program_exits_cleanly() {
+    let mut chat = ChatProcess::start(0, None).await;
+    let mut stream = get(chat.addr, "/rooms/general/events?name=ann", &[]).await;
+    stream.read_until("event:user_joined").await;
+
+    let pid = chat.process.id().expect("the chat example runs");
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success());
+
+    tokio::time::timeout(PATIENCE, stream.read_to_end())
+        .await
+        .expect("the stream ends once the program is told to stop");
+    let exit = tokio::time::timeout(PATIENCE, chat.process.wait())
+        .await
+        .expect("the program exits in time")
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
 }
