@@ -15,6 +15,13 @@
 
 use metrics::{Counter, Gauge};
 
+// Each name once: where it is counted and where it is registered must agree.
+const STREAMS_LIVE: &str = "tidings_streams_live";
+const EVENTS_SENT: &str = "tidings_events_sent_total";
+const BYTES_SENT: &str = "tidings_bytes_sent_total";
+const STREAMS_REJECTED: &str = "tidings_streams_rejected_total";
+const SUBSCRIBERS_DROPPED: &str = "tidings_hub_subscribers_dropped_total";
+
 /// One stream's handles on the counters, looked up once when it opens rather than per event.
 pub(crate) struct StreamMetrics {
     live: Gauge,
@@ -25,12 +32,12 @@ pub(crate) struct StreamMetrics {
 impl StreamMetrics {
     /// A stream opens.
     pub(crate) fn open() -> Self {
-        let live = metrics::gauge!("tidings_streams_live");
+        let live = metrics::gauge!(STREAMS_LIVE);
         live.increment(1.0);
         StreamMetrics {
             live,
-            events: metrics::counter!("tidings_events_sent_total"),
-            bytes: metrics::counter!("tidings_bytes_sent_total"),
+            events: metrics::counter!(EVENTS_SENT),
+            bytes: metrics::counter!(BYTES_SENT),
         }
     }
 
@@ -53,26 +60,26 @@ impl Drop for StreamMetrics {
 /// would otherwise be missing from what the recorder exports, not zero.
 pub(crate) fn register() {
     use metrics::{describe_counter, describe_gauge, Unit};
-    describe_gauge!("tidings_streams_live", Unit::Count, "Streams open now.");
-    metrics::gauge!("tidings_streams_live").increment(0.0);
+    describe_gauge!(STREAMS_LIVE, Unit::Count, "Streams open now.");
+    metrics::gauge!(STREAMS_LIVE).increment(0.0);
     for (name, unit, description) in [
         (
-            "tidings_events_sent_total",
+            EVENTS_SENT,
             Unit::Count,
             "Events (and comments) written to streams.",
         ),
         (
-            "tidings_bytes_sent_total",
+            BYTES_SENT,
             Unit::Bytes,
             "Bytes written to streams, keep-alives included.",
         ),
         (
-            "tidings_streams_rejected_total",
+            STREAMS_REJECTED,
             Unit::Count,
             "Streams refused with 503 by a cap on open streams.",
         ),
         (
-            "tidings_hub_subscribers_dropped_total",
+            SUBSCRIBERS_DROPPED,
             Unit::Count,
             "Hub subscribers dropped for falling too far behind.",
         ),
@@ -84,10 +91,10 @@ pub(crate) fn register() {
 
 /// A hub dropped a subscriber that fell too far behind.
 pub(crate) fn subscriber_dropped() {
-    metrics::counter!("tidings_hub_subscribers_dropped_total").increment(1);
+    metrics::counter!(SUBSCRIBERS_DROPPED).increment(1);
 }
 
 /// A cap on open streams refused one.
 pub(crate) fn stream_rejected() {
-    metrics::counter!("tidings_streams_rejected_total").increment(1);
+    metrics::counter!(STREAMS_REJECTED).increment(1);
 }
