@@ -98,5 +98,15 @@ async fn the_api_document_describes_the_completion_its_end_and_the_422() {
 
 #[tokio::test]
 async fn the_page_and_docs_are_served() {
-    assert_serves_page_and_docs(&client()).await;
+    let client = client();
+    assert_serves_page_and_docs(&client).await;
+    // The page's script: the typed client generated from the document, bundled with the page.
+    let script = client.get("/page.js").await;
+    assert_eq!(script.status(), StatusCode::OK);
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let script = script.text().await.unwrap();
+    assert!(script.contains("path: \"/complete\""), "{script}");
 }

@@ -6,7 +6,7 @@
 //! A prompt is checked before the first event, so an empty one gets a real `422` with a JSON
 //! reason, documented in the API document, rather than a stream that starts and fails.
 
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -148,9 +148,22 @@ pub fn api(shutdown: tidings::Shutdown) -> SseApi {
         .shutdown(shutdown)
 }
 
+/// The page's script: `page.ts` and the typed client it uses (`api.ts`, generated from this
+/// service's API document), bundled by esbuild.
+const PAGE_SCRIPT: &str = include_str!("page.js");
+
 /// The whole service: the completion stream and the browser page.
 pub fn app(shutdown: tidings::Shutdown) -> Router {
     Router::new()
         .route("/", get(|| async { Html(include_str!("index.html")) }))
+        .route(
+            "/page.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    PAGE_SCRIPT,
+                )
+            }),
+        )
         .merge(api(shutdown).into_router())
 }

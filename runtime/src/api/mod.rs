@@ -309,6 +309,41 @@ where
         serde_json::to_value(self.openapi()).expect("a document serializes")
     }
 
+    /// Writes the OpenAPI document to the file at `path` (indented JSON, ending with a newline),
+    /// without serving anything: for a build step, such as generating the typed TypeScript
+    /// client (`npx tidings-ts openapi.json -o src/api.ts`) from a program or test that builds
+    /// the same `SseApi` as the server.
+    ///
+    /// ```
+    /// use tidings::{sse_events, sse_handler, Sender, SseApi};
+    ///
+    /// #[sse_events]
+    /// enum Tick { Tick(u64) }
+    ///
+    /// /// Counts.
+    /// #[sse_handler(get, "/ticks")]
+    /// async fn ticks(tx: Sender<Tick>) {
+    ///     let _ = tx.send(Tick::Tick(1)).await;
+    /// }
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("tidings-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let path = dir.join("openapi.json");
+    /// SseApi::new("Ticker", "1.0.0").handler(ticks).write_openapi_json(&path)?;
+    /// # assert!(std::fs::read_to_string(&path)?.contains("\"operationId\": \"ticks\""));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written (its folder is missing, or it is not writable).
+    pub fn write_openapi_json(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        let mut text =
+            serde_json::to_string_pretty(&self.openapi()).expect("a document serializes");
+        text.push('\n');
+        std::fs::write(path, text)
+    }
+
     /// The router serving every handler. Add state with `.with_state(..)`, and other routes with
     /// axum's own methods.
     ///
