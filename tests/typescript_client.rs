@@ -79,7 +79,7 @@ fn esbuild(package: &Path, entry: &str, args: &[&str], outfile: &Path) {
 /// the package's dependencies that stay outside the bundle).
 fn node_script(package: &Path, entry: &str, name: &str, once: &OnceLock<PathBuf>) -> PathBuf {
     once.get_or_init(|| {
-        let outfile = package.join(".build").join(name);
+        let outfile = package.join(".build/rust").join(name);
         esbuild(
             package,
             entry,
@@ -186,7 +186,7 @@ fn the_llm_pages_script_is_built_from_its_source() {
     let Some(package) = package() else {
         return;
     };
-    let out = package.join(".build/llm-page.js");
+    let out = package.join(".build/rust/llm-page.js");
     esbuild(
         &package,
         "examples/llm/page.ts",
@@ -211,9 +211,16 @@ struct Probe {
 }
 
 impl Probe {
-    /// Calls `operation` with `arguments` and the `StreamOptions` `options` (`headers:
-    /// "counting"` for a token that changes with each connection).
-    async fn start(package: &Path, operation: &str, arguments: Value, options: Value) -> Probe {
+    /// Calls `operation` of the server at `addr` with `arguments` and the `StreamOptions`
+    /// `options` (`headers: "counting"` for a token that changes with each connection).
+    async fn start(
+        package: &Path,
+        operation: &str,
+        arguments: Value,
+        addr: std::net::SocketAddr,
+        mut options: Value,
+    ) -> Probe {
+        options["baseUrl"] = json!(format!("http://{addr}"));
         static BUILT: OnceLock<PathBuf> = OnceLock::new();
         let script = node_script(
             package,
@@ -237,6 +244,12 @@ impl Probe {
             lines,
             seen: Vec::new(),
         }
+    }
+
+    /// The chat example's `roomEvents`, for member `ts` of room `general`.
+    async fn chat(package: &Path, addr: std::net::SocketAddr, options: Value) -> Probe {
+        let member = json!({ "room": "general", "name": "ts" });
+        Probe::start(package, "roomEvents", member, addr, options).await
     }
 
     /// The next line the client reports; fails the test after [`PATIENCE`].
@@ -311,16 +324,6 @@ fn record_authorization(app: Router, seen: Arc<Mutex<Vec<String>>>) -> Router {
     }))
 }
 
-/// Counts the POST requests the server receives.
-fn count_posts(app: Router, posts: Arc<Mutex<usize>>) -> Router {
-    app.layer(middleware::from_fn(move |request: Request, next: Next| {
-        if request.method() == http::Method::POST {
-            *posts.lock().unwrap() += 1;
-        }
-        next.run(request)
-    }))
-}
-
 fn posted(user: &str, text: &str) -> chat::ChatEvent {
     chat::ChatEvent::Posted {
         user: user.to_owned(),
@@ -345,11 +348,10 @@ async fn a_cut_stream_resumes_with_exactly_the_events_it_missed_once_in_order() 
     let hub: Hub<chat::ChatEvent> = Hub::builder().replay(chat::REPLAY).build();
     let server = serve(chat::app(hub.clone(), Shutdown::new())).await;
     let proxy = CutProxy::start(server.addr).await;
-    let mut client = Probe::start(
+    let mut client = Probe::chat(
         &package,
-        "roomEvents",
-        json!({ "room": "general", "name": "ts" }),
-        json!({ "baseUrl": format!("http://{}", proxy.addr), "retry": { "initialDelay": 50, "maxDelay": 200 } }),
+        proxy.addr,
+        json!({ "retry": { "initialDelay": 50, "maxDelay": 200 } }),
     )
     .await;
     client
@@ -412,15 +414,11 @@ async fn headers_are_computed_again_for_each_connection() {
     let app = record_authorization(chat::app(hub, Shutdown::new()), sent.clone());
     let server = serve(app).await;
     let proxy = CutProxy::start(server.addr).await;
-    let mut client = Probe::start(
+    let mut client = Probe::chat(
         &package,
-        "roomEvents",
-        json!({ "room": "general", "name": "ts" }),
-        json!({
-            "baseUrl": format!("http://{}", proxy.addr),
-            "headers": "counting",
-            "retry": { "initialDelay": 50 },
-        }),
+        proxy.addr,
+        json!({ "headers": "counting",
+            "retry": { "initialDelay": 50 } }),
     )
     .await;
     client.until("open", |_| true).await;
@@ -438,25 +436,40 @@ async fn headers_are_computed_again_for_each_connection() {
     assert_eq!(*sent.lock().unwrap(), ["Bearer token-1", "Bearer token-2"]);
 }
 
+/// Completes `prompt` with the llm example's generated client: the lines it reported until it
+/// stopped (and a moment more, for a client that would post again), and how many POSTs the
+/// server received.
+async fn complete(package: &Path, prompt: &str) -> (Vec<Value>, usize) {
+    let posts = Arc::new(Mutex::new(0));
+    let app = llm::app(Shutdown::new()).layer(middleware::from_fn({
+        let posts = posts.clone();
+        move |request: Request, next: Next| {
+            if request.method() == http::Method::POST {
+                *posts.lock().unwrap() += 1;
+            }
+            next.run(request)
+        }
+    }));
+    let server = serve(app).await;
+    let body = json!({ "prompt": prompt });
+    let options = json!({ "retry": { "initialDelay": 50 } });
+    let mut client = Probe::start(package, "complete", body, server.addr, options).await;
+    client.until("end", |_| true).await;
+    // Time for a client that reconnects after the end of a response to have posted again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let lines = client.finish().await;
+    let posts = *posts.lock().unwrap();
+    (lines, posts)
+}
+
 #[tokio::test]
 async fn a_completion_stops_after_its_final_event_and_is_posted_once() {
     let Some(package) = package() else {
         return;
     };
-    let posts = Arc::new(Mutex::new(0));
-    let server = serve(count_posts(llm::app(Shutdown::new()), posts.clone())).await;
-    let mut client = Probe::start(
-        &package,
-        "complete",
-        json!({ "prompt": "why stream" }),
-        json!({ "baseUrl": format!("http://{}", server.addr), "retry": { "initialDelay": 50 } }),
-    )
-    .await;
-    let end = client.until("end", |_| true).await;
-    // Time for a client that reconnects after the end of a response to have posted again.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let lines = client.finish().await;
+    let (lines, posts) = complete(&package, "why stream").await;
 
+    let end = lines.last().unwrap();
     assert_eq!(end["kind"], "final");
     assert_eq!(end["event"], "done");
     let tokens: Vec<String> = data_of(&lines, "token")
@@ -481,7 +494,7 @@ async fn a_completion_stops_after_its_final_event_and_is_posted_once() {
         !lines.iter().any(|line| line["type"] == "disconnect"),
         "{lines:#?}"
     );
-    assert_eq!(*posts.lock().unwrap(), 1);
+    assert_eq!(posts, 1);
 }
 
 #[tokio::test]
@@ -489,25 +502,15 @@ async fn a_refusal_surfaces_its_typed_body_and_is_not_retried() {
     let Some(package) = package() else {
         return;
     };
-    let posts = Arc::new(Mutex::new(0));
-    let server = serve(count_posts(llm::app(Shutdown::new()), posts.clone())).await;
-    let mut client = Probe::start(
-        &package,
-        "complete",
-        json!({ "prompt": "   " }),
-        json!({ "baseUrl": format!("http://{}", server.addr), "retry": { "initialDelay": 50 } }),
-    )
-    .await;
-    let end = client.until("end", |_| true).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    client.finish().await;
+    let (lines, posts) = complete(&package, "   ").await;
 
+    let end = lines.last().unwrap();
     assert_eq!(end["kind"], "refused");
     assert_eq!(
         end["refusal"],
         json!({ "documented": true, "status": 422, "body": { "error": "the prompt is empty" } })
     );
-    assert_eq!(*posts.lock().unwrap(), 1);
+    assert_eq!(posts, 1);
 }
 
 #[tokio::test]
@@ -521,11 +524,10 @@ async fn a_503_is_tried_again_after_its_retry_after() {
         .into_router()
         .with_state(chat::Chat::new(Hub::builder().build()));
     let server = serve(full).await;
-    let mut client = Probe::start(
+    let mut client = Probe::chat(
         &package,
-        "roomEvents",
-        json!({ "room": "general", "name": "ts" }),
-        json!({ "baseUrl": format!("http://{}", server.addr), "retry": { "initialDelay": 50, "maxDelay": 100 } }),
+        server.addr,
+        json!({ "retry": { "initialDelay": 50, "maxDelay": 100 } }),
     )
     .await;
     let first = client.until("disconnect", |_| true).await;
@@ -550,15 +552,11 @@ async fn a_silent_connection_is_made_again_after_the_inactivity_timeout() {
     };
     // The room says nothing after its welcome, and keep-alive comments come every 15 s.
     let server = serve(chat::app(Hub::builder().build(), Shutdown::new())).await;
-    let mut client = Probe::start(
+    let mut client = Probe::chat(
         &package,
-        "roomEvents",
-        json!({ "room": "general", "name": "ts" }),
-        json!({
-            "baseUrl": format!("http://{}", server.addr),
-            "inactivityTimeout": 300,
-            "retry": { "initialDelay": 50 },
-        }),
+        server.addr,
+        json!({ "inactivityTimeout": 300,
+            "retry": { "initialDelay": 50 } }),
     )
     .await;
     let opened = client.until("open", |_| true).await;
@@ -582,13 +580,7 @@ async fn keep_alive_comments_keep_a_quiet_connection() {
         .into_router()
         .with_state(chat::Chat::new(Hub::builder().build()));
     let server = serve(lively).await;
-    let mut client = Probe::start(
-        &package,
-        "roomEvents",
-        json!({ "room": "general", "name": "ts" }),
-        json!({ "baseUrl": format!("http://{}", server.addr), "inactivityTimeout": 400 }),
-    )
-    .await;
+    let mut client = Probe::chat(&package, server.addr, json!({ "inactivityTimeout": 400 })).await;
     client.until("open", |_| true).await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     client.close().await;

@@ -18,7 +18,8 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, "..");
 const repository = join(packageDir, "../..");
-const build = join(packageDir, ".build");
+// Its own corner of .build/ (the Rust tests bundle into .build/rust/).
+const build = join(packageDir, ".build/npm-test");
 const bin = (name) => join(packageDir, "node_modules/.bin", name);
 
 function run(command, args, options = {}) {
@@ -53,7 +54,7 @@ for (const file of readdirSync(snapshots).filter((name) => name.endsWith(".opena
   generated.push(out);
 }
 const generatedConfig = join(build, "tsconfig.generated.json");
-writeFileSync(generatedConfig, JSON.stringify({ extends: "../tsconfig.examples.json", include: [], files: generated }));
+writeFileSync(generatedConfig, JSON.stringify({ extends: "../../tsconfig.examples.json", include: [], files: generated }));
 step("the generated modules compile", run(bin("tsc"), ["-p", "tsconfig.examples.json", "--pretty", "false"]));
 step("the snapshots' generated modules compile", run(bin("tsc"), ["-p", generatedConfig, "--pretty", "false"]));
 
@@ -71,7 +72,7 @@ for (const file of readdirSync(typesDir).filter((name) => name.endsWith(".ts") &
   copies.push(copy);
 }
 const expectationsConfig = join(build, "tsconfig.expectations.json");
-writeFileSync(expectationsConfig, JSON.stringify({ extends: "../tsconfig.examples.json", include: [], files: copies }));
+writeFileSync(expectationsConfig, JSON.stringify({ extends: "../../tsconfig.examples.json", include: [], files: copies }));
 let unmet;
 try {
   const result = run(bin("tsc"), ["-p", expectationsConfig, "--pretty", "false"]);

@@ -6,7 +6,8 @@ import { generateModule } from "../../src/generator/emit.js";
 import { readDocument } from "../../src/generator/model.js";
 import { camelCase, pascalCase } from "../../src/generator/names.js";
 
-const chat = JSON.parse(readFileSync(new URL("../../../../tests/snapshots/chat.openapi.json", import.meta.url), "utf8")) as unknown;
+// `npm test` runs in the package's folder; the document is the Rust tests' snapshot of the chat API.
+const chat = JSON.parse(readFileSync("../../tests/snapshots/chat.openapi.json", "utf8")) as unknown;
 
 /** A document of one stream operation, `GET /ticks`, with `overrides` merged into it. */
 function document(operation: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
