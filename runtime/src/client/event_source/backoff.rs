@@ -1,7 +1,12 @@
 //! The wait before each reconnection: the server's `retry`, doubling with jitter while attempts
-//! fail, capped, and never shorter than a `Retry-After`.
+//! fail, capped, never shorter than a `Retry-After`, and never under a floor above zero.
 
 use std::time::Duration;
+
+/// The shortest wait between two attempts, whatever the server's `retry` and the settings say:
+/// a server that once sent `retry: 0` must not get a tight reconnection loop from every client
+/// when it then fails (`0 * 2^n` stays 0).
+pub(super) const MIN_DELAY: Duration = Duration::from_millis(100);
 
 /// How long to wait before the next attempt, from how the last ones went.
 #[derive(Debug)]
@@ -66,6 +71,7 @@ impl Backoff {
             let jitter = quarter.mul_f64(self.random());
             (target - quarter + jitter).max(base)
         };
+        let delay = delay.max(MIN_DELAY);
         match self.retry_after.take() {
             Some(after) => delay.max(after),
             None => delay,
@@ -138,6 +144,19 @@ mod tests {
         assert!(backoff.delay(None) >= 150 * MS);
         backoff.reset();
         assert_eq!(backoff.delay(None), 100 * MS);
+    }
+
+    #[test]
+    fn a_retry_of_zero_still_waits_the_floor_however_often_attempts_fail() {
+        let mut configured_to_zero = Backoff::new(Duration::ZERO, Duration::ZERO);
+        assert_eq!(configured_to_zero.delay(None), MIN_DELAY);
+        let mut told_zero = backoff();
+        assert_eq!(told_zero.delay(Some(Duration::ZERO)), MIN_DELAY);
+        for _ in 0..5 {
+            told_zero.refused(None);
+            // 0 doubled is still 0: the floor holds however many attempts failed.
+            assert_eq!(told_zero.delay(Some(Duration::ZERO)), MIN_DELAY);
+        }
     }
 
     #[test]

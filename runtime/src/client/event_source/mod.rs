@@ -39,7 +39,8 @@ use handle::Shared;
 ///   [initial retry](EventSource::initial_retry), 3 s by default). While attempts keep
 ///   failing, the wait doubles, with jitter, up to the [maximum](EventSource::max_retry)
 ///   (30 s by default, which also caps the server's `retry`); it goes back to the plain retry
-///   once a connection delivers an event. A `Retry-After` in seconds on one of those
+///   once a connection delivers an event. It is never under 100 ms, so a server that sent
+///   `retry: 0` gets no tight reconnection loop. A `Retry-After` in seconds on one of those
 ///   statuses is honoured when it is longer.
 /// - Each reconnection sends **`Last-Event-ID`**: the last event id seen, which persists
 ///   across events without an id, across connections, and starts from
