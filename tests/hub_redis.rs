@@ -189,6 +189,38 @@ async fn ids_out_of_the_stream_are_too_old_and_a_recent_one_replays_from_redis()
     );
 }
 
+#[tokio::test]
+async fn an_id_older_than_the_stream_is_too_old_without_reading_the_stream() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let hub = redis_hub(&redis, 10).await;
+    // About 5 MB of history: at least the 1,000 entries a stream keeps, of 4 KiB each.
+    let text = "x".repeat(4096);
+    for _ in 0..1_200 {
+        hub.publish("t", Feed::Text(text.clone())).await.unwrap();
+    }
+    let sent_before = net_output_bytes(&redis);
+    let subscription = hub
+        .subscribe("t", &LastEventId(Some("0-1".into())))
+        .await
+        .unwrap();
+    let sent = net_output_bytes(&redis) - sent_before;
+
+    assert_eq!(subscription.resume(), Resume::TooOld);
+    assert!(sent < 64 * 1024, "Redis sent {sent} bytes to answer it");
+}
+
+/// How many bytes Redis has sent to its clients so far.
+fn net_output_bytes(redis: &RedisServer) -> u64 {
+    let stats = redis.command("INFO stats");
+    let line = stats
+        .lines()
+        .find_map(|line| line.strip_prefix("total_net_output_bytes:"))
+        .expect("INFO stats reports total_net_output_bytes");
+    line.trim().parse().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_resumes_after_redis_is_killed_and_restarted() {
     let Some(mut redis) = RedisServer::start(true) else {

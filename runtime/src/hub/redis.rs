@@ -204,13 +204,21 @@ impl RedisHub {
             .map_or((Key { high: 0, low: 0 }, 0), |e| (e.key, e.seq)))
     }
 
-    /// The entries from `from` to `to`, both included.
-    async fn range(&self, topic: &str, from: Key, to: Key) -> Result<Vec<Entry>, HubError> {
+    /// The entries from `from` to `to`, both included, at most `count` of them.
+    async fn range(
+        &self,
+        topic: &str,
+        from: Key,
+        to: Key,
+        count: usize,
+    ) -> Result<Vec<Entry>, HubError> {
         let mut command = redis::cmd("XRANGE");
         command
             .arg(self.key(topic))
             .arg(from.to_string())
-            .arg(to.to_string());
+            .arg(to.to_string())
+            .arg("COUNT")
+            .arg(count);
         let reply = self.read(&command).await?;
         parse_entries(reply).ok_or_else(|| malformed("XRANGE"))
     }
@@ -246,7 +254,7 @@ impl RedisHub {
                 Joined::Unknown => {
                     // Newer than what this instance has read so far (the client saw it on
                     // another instance)? Then wait for the reader to catch up to it.
-                    if self.range(topic, last, last).await?.is_empty() {
+                    if self.range(topic, last, last, 1).await?.is_empty() {
                         return Ok((membership, false, VecDeque::new()));
                     }
                     let topic_log = membership.topic.clone();
@@ -267,7 +275,14 @@ impl RedisHub {
         last: Key,
         base: Key,
     ) -> Result<Option<VecDeque<Bytes>>, HubError> {
-        let entries = self.range(topic, last, base).await?;
+        // Any client can send any id: one the stream no longer holds (`0-1`) is too old, said
+        // without reading the stream up to `base`, which may be megabytes.
+        if self.range(topic, last, last, 1).await?.is_empty() {
+            return Ok(None);
+        }
+        // From an id the stream holds to its newest entry there are at most the stream's
+        // length: `max_len`, plus what `MAXLEN ~` leaves of a node. Fewer means "too old".
+        let entries = self.range(topic, last, base, self.max_len * 2).await?;
         let Some((first, rest)) = entries.split_first() else {
             return Ok(None);
         };
