@@ -14,6 +14,9 @@ enum Feed {
     Tick,
     /// The server is restarting: reconnect in a moment.
     Restarting,
+    /// A piece of a large answer.
+    #[sse(raw)]
+    Piece(String),
 }
 
 /// Ticks every 50 ms until the server shuts down.
@@ -27,19 +30,38 @@ async fn ticks(State(running): State<LiveHandlers>, tx: Sender<Feed>) {
     .ok();
 }
 
+/// Sends 2 KiB pieces as fast as the client reads them: the queue between handler and socket
+/// holds more than one write takes, so it is never empty (a flood, a replay catch-up).
+#[sse_handler(get, "/flood", on_shutdown = Feed::Restarting)]
+async fn flood(State(running): State<LiveHandlers>, tx: Sender<Feed>) {
+    let _running = running.enter();
+    // Produced on another task, as a model's tokens or a background job's output are.
+    let producer = tx.clone();
+    let produce = tokio::spawn(async move {
+        let piece = "x".repeat(2048);
+        while producer.send(Feed::Piece(piece.clone())).await.is_ok() {}
+    });
+    tx.closed().await;
+    produce.abort();
+}
+
 const STREAMS: usize = 1_000;
 
 fn api(shutdown: &Shutdown) -> SseApi<LiveHandlers> {
     SseApi::stateful("t", "1")
         .handler(ticks)
+        .handler(flood)
+        // Room for more events than a write takes, so that the flood keeps the queue full.
+        .buffer(1_024)
         .shutdown(shutdown.clone())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_stream_ends_with_its_farewell_and_the_server_stops() {
-    let shutdown = Shutdown::new();
-    let running = LiveHandlers::default();
-    let app = api(&shutdown).into_router().with_state(running.clone());
+/// Serves `api` on a free port with axum's graceful shutdown on `shutdown`.
+async fn serve_until(
+    shutdown: &Shutdown,
+    running: &LiveHandlers,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let app = api(shutdown).into_router().with_state(running.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stopping = shutdown.clone();
@@ -49,6 +71,51 @@ async fn every_stream_ends_with_its_farewell_and_the_server_stops() {
             .await
             .unwrap();
     });
+    (addr, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_whose_queue_is_never_empty_still_ends_on_shutdown() {
+    let shutdown = Shutdown::new();
+    let running = LiveHandlers::default();
+    let (addr, server) = serve_until(&shutdown, &running).await;
+    let mut stream = get(addr, "/flood", &[]).await;
+    running.reach(1).await;
+    // The client keeps reading, a little slower than the handler sends: the queue is full
+    // whenever the body is polled.
+    stream.read_until("event:piece").await;
+    let reader = tokio::spawn(async move {
+        let mut body = String::new();
+        while let Some(chunk) = stream.next_chunk().await {
+            body.push_str(std::str::from_utf8(&chunk).unwrap());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        body
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    shutdown.trigger();
+
+    let body = tokio::time::timeout(PATIENCE, reader)
+        .await
+        .expect("the busy stream ended")
+        .unwrap();
+    assert!(
+        body.ends_with("event:restarting\ndata:\n\n"),
+        "the farewell is last: {:?}",
+        &body[body.len().saturating_sub(60)..]
+    );
+    tokio::time::timeout(PATIENCE, server)
+        .await
+        .expect("axum's graceful shutdown completes")
+        .unwrap();
+    assert_eq!(running.now(), 0, "no handler left running");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stream_ends_with_its_farewell_and_the_server_stops() {
+    let shutdown = Shutdown::new();
+    let running = LiveHandlers::default();
+    let (addr, server) = serve_until(&shutdown, &running).await;
 
     let mut streams = Vec::with_capacity(STREAMS);
     for _ in 0..STREAMS {
