@@ -385,6 +385,19 @@ function requestUrl(operation, input, baseUrl) {
   const base = String(baseUrl).replace(/\/+$/, "");
   return `${base}${path}${search}`;
 }
+function checkRequestable(url) {
+  const page = globalThis.location?.href;
+  let parsed;
+  try {
+    parsed = new URL(url, page);
+  } catch {
+    const hint = page === void 0 ? ": give `baseUrl` (outside a browser page there is no page to resolve it against)" : "";
+    throw new TypeError(`\`${url}\` is not a URL${hint}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new TypeError(`\`${url}\` is not an http(s) URL: \`baseUrl\` needs its scheme, as in \`http://localhost:3000\``);
+  }
+}
 async function requestHeaders(operation, input, source, lastEventId) {
   const given = typeof source === "function" ? await source() : source;
   const headers = new Headers(given);
@@ -437,7 +450,7 @@ var TypedStream = class {
     this.#retry = retryPolicy(options.retry);
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#lastEventId = options.lastEventId;
-    requestUrl(operation, input, options.baseUrl);
+    checkRequestable(requestUrl(operation, input, options.baseUrl));
     this.#body = requestBody(input);
     const signal = options.signal;
     if (signal !== void 0) {
@@ -477,7 +490,8 @@ var TypedStream = class {
   }
   /**
    * Each event, in order. The loop ends after a final event, a `204` or `close()`; it throws a
-   * {@link StreamError} for a refusal or a failure. Leaving the loop early closes the stream.
+   * {@link StreamError} for a refusal, a failure, or a lost connection not made again
+   * (`disconnected`). Leaving the loop early closes the stream.
    */
   [Symbol.asyncIterator]() {
     const queue = new EventQueue();

@@ -11,7 +11,8 @@
  * @module
  */
 
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 
 import { DEFAULT_RUNTIME_MODULE, generateModule } from "./emit.js";
@@ -25,7 +26,11 @@ Writes the typed client of a tidings API from its OpenAPI document.
       --check          write nothing; fail if <file> differs from what would be written
       --import <name>  the module the generated code imports the runtime from
                        (default: ${DEFAULT_RUNTIME_MODULE})
-  -h, --help           this text`;
+  -h, --help           this text
+      --version        the version of tidings-ts`;
+
+/** How long reading a document from a URL may take. */
+const FETCH_TIMEOUT_MS = 30_000;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -38,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
         check: { type: "boolean" },
         import: { type: "string" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -48,6 +54,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (values.version === true) {
+    const manifest = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    process.stdout.write(`tidings-ts ${manifest.version}\n`);
+    return 0;
+  }
   if (positionals.length !== 1) return usage("give one document: a file or a URL");
   const source = positionals[0]!;
   if (values.check === true && values.out === undefined) return usage("--check needs -o <file> to compare with");
@@ -55,7 +66,11 @@ async function main(argv: string[]): Promise<number> {
   let module: string;
   try {
     const document = JSON.parse(await readSource(source)) as unknown;
-    module = await generateModule(readDocument(document), values.import ?? DEFAULT_RUNTIME_MODULE);
+    const model = readDocument(document);
+    if (model.skipped.length > 0) {
+      process.stderr.write(`tidings-ts: left out, as they are not event streams: ${model.skipped.join(", ")}\n`);
+    }
+    module = await generateModule(model, values.import ?? DEFAULT_RUNTIME_MODULE);
   } catch (error) {
     const message = error instanceof SyntaxError ? `it is not JSON (${error.message})` : errorMessage(error);
     process.stderr.write(`tidings-ts: cannot generate from ${source}: ${message}\n`);
@@ -75,15 +90,27 @@ async function main(argv: string[]): Promise<number> {
     );
     return 1;
   }
-  await writeFile(values.out, module);
+  try {
+    await mkdir(dirname(values.out), { recursive: true });
+    await writeFile(values.out, module);
+  } catch (error) {
+    process.stderr.write(`tidings-ts: cannot write ${values.out}: ${errorMessage(error)}\n`);
+    return 1;
+  }
   return 0;
 }
 
 /** The document's text, from a file or an `http(s)` URL. */
 async function readSource(source: string): Promise<string> {
   if (!/^https?:\/\//i.test(source)) return readFile(source, "utf8");
-  const response = await fetch(source, { headers: { Accept: "application/json" } });
+  const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
+  const response = await fetch(source, { headers: { Accept: "application/json" }, signal });
   if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText}`);
+  const type = response.headers.get("content-type") ?? "";
+  if (/^text\/event-stream\b/i.test(type)) {
+    await response.body?.cancel();
+    throw new Error("it is an event stream, not the API document: give the URL of `/openapi.json`");
+  }
   return response.text();
 }
 

@@ -85,6 +85,12 @@ const COMPONENT_REF = /^#\/components\/schemas\/([^/]+)$/;
 /** Reads `document` (parsed JSON) into the model, or throws a {@link DocumentError}. */
 export function readDocument(document: unknown): ApiModel {
   const root = object(document, "");
+  if (typeof root["swagger"] === "string") {
+    throw new DocumentError("/swagger", `Swagger ${root["swagger"]} is not supported: tidings-ts reads OpenAPI 3.2 (and 3.1)`);
+  }
+  if (root["openapi"] === undefined) {
+    throw new DocumentError("", "this is not an OpenAPI document (it has no `openapi` field)");
+  }
   const openapi = string(root["openapi"], "/openapi");
   if (!/^3\.[12]\./.test(openapi)) {
     throw new DocumentError("/openapi", `OpenAPI ${openapi} is not supported: tidings-ts reads 3.2 (and 3.1)`);
@@ -106,6 +112,10 @@ export function readDocument(document: unknown): ApiModel {
     }
   }
   checkUnique(operations);
+  if (operations.length === 0) {
+    const others = skipped.length === 0 ? "it has no operations" : `${skipped.join(", ")} answer otherwise`;
+    throw new DocumentError("/paths", `no operation answers 200 with \`text/event-stream\` (${others}): there is nothing to generate`);
+  }
   return {
     title: string(info["title"], "/info/title"),
     version: string(info["version"], "/info/version"),

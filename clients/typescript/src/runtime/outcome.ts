@@ -14,7 +14,10 @@ export interface Open {
   readonly status: number;
   /** The response's headers (a handler's declared headers among them). */
   readonly headers: Headers;
-  /** 0 for the first connection, then 1, 2, ... for each reconnection. */
+  /**
+   * 0 for the stream's first request; otherwise how many attempts came before this one (a
+   * refused or failed attempt counts too), so `reconnection > 0` means "connected again".
+   */
   readonly reconnection: number;
   /** The `Last-Event-ID` this connection sent: the stream resumes after it. */
   readonly lastEventId: string | undefined;

@@ -45,6 +45,25 @@ export function requestUrl(operation: Operation, input: OperationInput, baseUrl:
 }
 
 /**
+ * Throws a `TypeError` saying what to do when `fetch` could never request `url`: a relative
+ * URL outside a browser page (no `baseUrl` given), or a scheme other than `http(s)`. Retrying
+ * cannot fix either, so it is an error at the call rather than a reconnection loop.
+ */
+export function checkRequestable(url: string): void {
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  let parsed: URL;
+  try {
+    parsed = new URL(url, page);
+  } catch {
+    const hint = page === undefined ? ": give `baseUrl` (outside a browser page there is no page to resolve it against)" : "";
+    throw new TypeError(`\`${url}\` is not a URL${hint}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new TypeError(`\`${url}\` is not an http(s) URL: \`baseUrl\` needs its scheme, as in \`http://localhost:3000\``);
+  }
+}
+
+/**
  * The headers of one request: the caller's (computed now, so a token refreshed since the last
  * connection is sent), the operation's header parameters, `Accept`, the JSON body's
  * `Content-Type`, and `Last-Event-ID` when there is an id to resume after.

@@ -15,7 +15,14 @@ import type { DataOf, DocumentedRefusal, Operation, StreamEvent, UndocumentedRef
 import { endedWell, StreamError, type Disconnect, type Open, type StreamEnd } from "./outcome.js";
 import { EventQueue } from "./queue.js";
 import { readRefusal } from "./refusal.js";
-import { requestBody, requestHeaders, requestUrl, type HeadersSource, type OperationInput } from "./request.js";
+import {
+  checkRequestable,
+  requestBody,
+  requestHeaders,
+  requestUrl,
+  type HeadersSource,
+  type OperationInput,
+} from "./request.js";
 
 /** How a stream connects, reconnects and reports; every field is optional. */
 export interface StreamOptions {
@@ -106,8 +113,9 @@ export class TypedStream<E extends StreamEvent, R extends DocumentedRefusal> imp
     this.#retry = retryPolicy(options.retry);
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#lastEventId = options.lastEventId;
-    // Checked now, so that a missing path parameter is an exception at the call.
-    requestUrl(operation, input, options.baseUrl);
+    // Checked now, so that a missing path parameter or a URL fetch cannot request is an
+    // exception at the call, not a reconnection loop.
+    checkRequestable(requestUrl(operation, input, options.baseUrl));
     this.#body = requestBody(input);
     const signal = options.signal;
     if (signal !== undefined) {
@@ -152,7 +160,8 @@ export class TypedStream<E extends StreamEvent, R extends DocumentedRefusal> imp
 
   /**
    * Each event, in order. The loop ends after a final event, a `204` or `close()`; it throws a
-   * {@link StreamError} for a refusal or a failure. Leaving the loop early closes the stream.
+   * {@link StreamError} for a refusal, a failure, or a lost connection not made again
+   * (`disconnected`). Leaving the loop early closes the stream.
    */
   [Symbol.asyncIterator](): AsyncIterator<E> {
     const queue = new EventQueue<E>();

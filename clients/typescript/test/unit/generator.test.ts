@@ -108,6 +108,9 @@ test("OpenAPI 3.1's schema holds the events too", () => {
 test("documents the generator cannot read are refused, saying where and why", () => {
   const refused = (doc: unknown, message: RegExp) => assert.throws(() => readDocument(doc), message);
   refused([], /the document: expected an object, found an array/);
+  refused({ name: "my-app", version: "1.0.0" }, /the document: this is not an OpenAPI document/);
+  refused({ swagger: "2.0", paths: {} }, /\/swagger: Swagger 2.0 is not supported/);
+  refused({ ...document(), paths: {} }, /\/paths: no operation answers 200 with `text\/event-stream` \(it has no operations\)/);
   refused({ ...document(), openapi: "3.0.3" }, /\/openapi: OpenAPI 3.0.3 is not supported/);
   refused({ ...document(), info: undefined }, /\/info: expected an object, found nothing/);
   refused(document({ operationId: undefined }), /\/paths\/~1ticks\/get\/operationId: expected a string/);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import type { Operation } from "../../src/runtime/operation.js";
-import { requestBody, requestHeaders, requestUrl } from "../../src/runtime/request.js";
+import { checkRequestable, requestBody, requestHeaders, requestUrl } from "../../src/runtime/request.js";
 
 const operation: Operation = {
   method: "GET",
@@ -58,4 +58,11 @@ test("a JSON body is sent as JSON, the same text on each connection", async () =
   assert.equal(requestBody(input), '{"prompt":"hi"}');
   assert.equal(requestBody({}), undefined);
   assert.equal((await requestHeaders(operation, input, undefined, undefined)).get("content-type"), "application/json");
+});
+
+test("a URL fetch could never request is an error that says what to do", () => {
+  assert.throws(() => checkRequestable("/complete"), /`\/complete` is not a URL: give `baseUrl`/);
+  assert.throws(() => checkRequestable("localhost:3000/complete"), /not an http\(s\) URL: `baseUrl` needs its scheme/);
+  checkRequestable("http://localhost:3000/complete");
+  checkRequestable("https://api.example.com/v1/complete");
 });

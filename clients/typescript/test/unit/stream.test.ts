@@ -239,3 +239,7 @@ test("a POST that the server ended before its final event is not sent again, unl
   assert.deepEqual(again, { kind: "final", event: "done" });
   assert.equal(requests.length, 3);
 });
+
+test("no baseUrl outside a browser page is an error at the call, not a reconnection loop", () => {
+  assert.throws(() => openStream(operation, {}), /`\/events` is not a URL: give `baseUrl`/);
+});
