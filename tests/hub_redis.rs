@@ -211,6 +211,144 @@ async fn an_id_older_than_the_stream_is_too_old_without_reading_the_stream() {
     assert!(sent < 64 * 1024, "Redis sent {sent} bytes to answer it");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_retried_after_its_reply_was_lost_is_stored_once() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let redis_addr: std::net::SocketAddr = redis
+        .url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let proxy = ReplyLosingProxy::start(redis_addr).await;
+    let a: Hub<Feed> = Hub::builder()
+        .replay(100)
+        .redis(&format!("redis://{}/", proxy.addr))
+        .await
+        .unwrap();
+    let b = redis_hub(&redis, 100).await;
+    let first = a.publish("t", item(0)).await.unwrap();
+
+    // A's next publish reaches Redis, but its connection breaks before the reply comes back;
+    // while A reconnects, B publishes; then A tries its publish again.
+    proxy.lose_next_publish_reply();
+    let publishing = tokio::spawn(async move { a.publish("t", item(1)).await });
+    proxy.reply_lost().await;
+    b.publish("t", item(2)).await.unwrap();
+    proxy.reconnect();
+    let id = publishing.await.unwrap().unwrap();
+
+    assert_eq!(
+        redis.command("XLEN tidings:t").trim(),
+        ":3",
+        "one entry per publish"
+    );
+    // The id A got is the entry its first attempt appended: item 1, then B's item 2.
+    let client = client(&b);
+    let mut replay = open(&client, "t", Some(first.as_str())).await;
+    let events = next_events(&mut replay, 2).await;
+    assert_eq!(events[0], (id.as_str().to_owned(), item(1)));
+    assert_eq!(events[1].1, item(2));
+}
+
+/// A proxy to Redis that can lose the reply to a publish: it forwards the publish, then
+/// closes the client's connection before Redis answers, and refuses new connections until
+/// told to reconnect (what a network failure at the wrong moment does).
+struct ReplyLosingProxy {
+    addr: std::net::SocketAddr,
+    state: std::sync::Arc<ProxyState>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    armed: std::sync::atomic::AtomicBool,
+    holding: std::sync::atomic::AtomicBool,
+    lost: tokio::sync::Notify,
+    released: tokio::sync::Notify,
+}
+
+impl ReplyLosingProxy {
+    async fn start(target: std::net::SocketAddr) -> ReplyLosingProxy {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = std::sync::Arc::new(ProxyState::default());
+        let shared = state.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                while shared.holding.load(Ordering::SeqCst) {
+                    shared.released.notified().await;
+                }
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    relay(client, server, state).await;
+                });
+            }
+        });
+        ReplyLosingProxy { addr, state }
+    }
+
+    fn lose_next_publish_reply(&self) {
+        self.state
+            .armed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Waits until a publish went through and its reply was lost.
+    async fn reply_lost(&self) {
+        self.state.lost.notified().await;
+    }
+
+    fn reconnect(&self) {
+        self.state
+            .holding
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.state.released.notify_waiters();
+    }
+}
+
+/// Copies both ways; when armed, a request that runs the publish script is forwarded, Redis
+/// is given time to run it, and the client's connection is closed without the reply.
+async fn relay(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    state: std::sync::Arc<ProxyState>,
+) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let replies = tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+        client_write
+    });
+    let mut buffer = vec![0; 64 * 1024];
+    while let Ok(n) = client_read.read(&mut buffer).await {
+        if n == 0 {
+            break;
+        }
+        let request = &buffer[..n];
+        let publishes = request.windows(4).any(|w| w == b"EVAL");
+        if publishes && state.armed.swap(false, Ordering::SeqCst) {
+            state.holding.store(true, Ordering::SeqCst);
+            replies.abort();
+            server_write.write_all(request).await.unwrap();
+            // Redis runs the script; its reply goes nowhere.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            state.lost.notify_one();
+            return;
+        }
+        if server_write.write_all(request).await.is_err() {
+            break;
+        }
+    }
+}
+
 /// How many bytes Redis has sent to its clients so far.
 fn net_output_bytes(redis: &RedisServer) -> u64 {
     let stats = redis.command("INFO stats");

@@ -30,21 +30,31 @@ use super::HubError;
 
 /// Appends one event to a topic's stream with the next sequence number (`s`), trimming the
 /// stream to about `ARGV[1]` entries; returns the entry id. One script, so that concurrent
-/// publishers on any number of instances never number two events alike. `ARGV[3]` is the
-/// publish's random nonce (`n`): when the newest entry already carries it, an earlier attempt
-/// of this very publish got through, and its id is returned instead of appending twice.
+/// publishers on any number of instances never number two events alike.
+///
+/// `KEYS[2]` names the publish's random nonce: the script records the id it appended there,
+/// for `ARGV[3]` milliseconds. A retry of a publish whose first attempt got through (its reply
+/// lost with the connection) finds the record and returns that id instead of appending twice,
+/// however many other publishes landed in between.
 const PUBLISH_SCRIPT: &str = r"
+local done = redis.call('GET', KEYS[2])
+if done then return done end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local seq = 1
 if newest[1] then
   local fields = newest[1][2]
   for i = 1, #fields, 2 do
-    if fields[i] == 'n' and fields[i + 1] == ARGV[3] then return newest[1][1] end
     if fields[i] == 's' then seq = tonumber(fields[i + 1]) + 1 end
   end
 end
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', seq, 'n', ARGV[3], 'e', ARGV[2])
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', seq, 'e', ARGV[2])
+redis.call('SET', KEYS[2], id, 'PX', ARGV[3])
+return id
 ";
+
+/// How long a publish's nonce is remembered: far longer than its one retry can take (two
+/// response timeouts and a reconnection).
+const NONCE_TTL: Duration = Duration::from_secs(60);
 
 /// How long the reader's `XREAD` blocks before it looks again at which topics to follow. A
 /// new topic also interrupts it at once (`CLIENT UNBLOCK`); this bounds the rare case where
@@ -149,14 +159,17 @@ impl RedisHub {
     }
 
     /// Appends an encoded event (without its `id:` line) to the topic's stream. Tried once more
-    /// if the connection had dropped; the script's nonce makes the second attempt append
-    /// nothing if the first one got through.
+    /// if the connection had dropped; the script's nonce record makes the second attempt
+    /// append nothing if the first one got through, even with other publishes in between.
     pub(super) async fn publish(&self, topic: &str, body: &[u8]) -> Result<Key, HubError> {
-        let mut invocation = self.publish.key(self.key(topic));
+        let key = self.key(topic);
+        let nonce = format!("{key}\0publish:{:016x}", super::random_u64());
+        let mut invocation = self.publish.key(&key);
         invocation
+            .key(nonce)
             .arg(self.max_len)
             .arg(body)
-            .arg(super::random_u64());
+            .arg(NONCE_TTL.as_millis() as u64);
         let invocation = &invocation;
         let id: String = self
             .twice(|mut commands| async move { invocation.invoke_async(&mut commands).await })
