@@ -253,6 +253,42 @@ async fn a_publish_retried_after_its_reply_was_lost_is_stored_once() {
     assert_eq!(events[1].1, item(2));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_whose_reply_never_comes_may_have_been_published_and_says_so() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let redis_addr = redis
+        .url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let proxy = ReplyLosingProxy::start(redis_addr).await;
+    let hub: Hub<Feed> = Hub::builder()
+        .redis(&format!("redis://{}/", proxy.addr))
+        .await
+        .unwrap();
+    hub.publish("t", item(0)).await.unwrap();
+    // The reply is lost, and Redis stays out of reach while the hub tries again.
+    proxy.lose_next_publish_reply();
+    let error = hub.publish("t", item(1)).await.unwrap_err();
+
+    assert!(matches!(error, HubError::Unconfirmed(_)), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("may or may not have been published"),
+        "{error}"
+    );
+    assert_eq!(
+        redis.command("XLEN tidings:t").trim(),
+        ":2",
+        "it was published"
+    );
+    proxy.reconnect();
+}
+
 /// A proxy to Redis that can lose the reply to a publish: it forwards the publish, then
 /// closes the client's connection before Redis answers, and refuses new connections until
 /// told to reconnect (what a network failure at the wrong moment does).

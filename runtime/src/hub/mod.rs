@@ -158,7 +158,9 @@ impl<E: SseEvents> Hub<E> {
     /// id the event got. The event is serialized once, here, whatever the number of subscribers.
     ///
     /// Fails only if the payload cannot be serialized ([`HubError::Encode`]), or, on Redis, if
-    /// Redis cannot be reached ([`HubError::Unavailable`]); then nothing was published.
+    /// Redis cannot be reached ([`HubError::Unavailable`]: nothing was published), or stopped
+    /// answering once the publish was sent ([`HubError::Unconfirmed`]: it may have been). A
+    /// publish whose connection dropped is tried once more, and is never stored twice.
     pub async fn publish(&self, topic: &str, event: E) -> Result<EventId, HubError> {
         let body = sender::encode(&Message::new(event)).map_err(|e| match e {
             SendError::Encode(e) => HubError::Encode(e),
@@ -438,6 +440,9 @@ pub enum HubError {
     Stream(SendError),
     /// The hub's backend (Redis) cannot be reached; nothing was published or subscribed.
     Unavailable(Box<dyn std::error::Error + Send + Sync>),
+    /// Redis stopped answering after a publish was sent to it: the event may or may not have
+    /// been published (its subscribers may get it). Publishing it again may store it twice.
+    Unconfirmed(Box<dyn std::error::Error + Send + Sync>),
     /// The hub cannot be built as configured (a Redis URL that does not parse).
     Config(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -448,6 +453,11 @@ impl std::fmt::Display for HubError {
             HubError::Encode(e) => e.fmt(f),
             HubError::Stream(e) => e.fmt(f),
             HubError::Unavailable(e) => write!(f, "the hub's backend is unavailable: {e}"),
+            HubError::Unconfirmed(e) => write!(
+                f,
+                "the hub's backend stopped answering; the event may or may not have been \
+                 published: {e}"
+            ),
             HubError::Config(e) => write!(f, "the hub is misconfigured: {e}"),
         }
     }
@@ -458,7 +468,7 @@ impl std::error::Error for HubError {
         match self {
             HubError::Encode(e) => Some(e),
             HubError::Stream(e) => Some(e),
-            HubError::Unavailable(e) | HubError::Config(e) => Some(&**e),
+            HubError::Unavailable(e) | HubError::Unconfirmed(e) | HubError::Config(e) => Some(&**e),
         }
     }
 }
@@ -477,7 +487,7 @@ const RETRY_AFTER_SECONDS: &str = "1";
 impl axum::response::IntoResponse for HubError {
     fn into_response(self) -> axum::response::Response {
         match self {
-            HubError::Unavailable(_) => (
+            HubError::Unavailable(_) | HubError::Unconfirmed(_) => (
                 http::StatusCode::SERVICE_UNAVAILABLE,
                 [(http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
                 self.to_string(),

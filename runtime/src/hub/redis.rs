@@ -170,10 +170,26 @@ impl RedisHub {
             .arg(self.max_len)
             .arg(body)
             .arg(NONCE_TTL.as_millis() as u64);
-        let invocation = &invocation;
-        let id: String = self
-            .twice(|mut commands| async move { invocation.invoke_async(&mut commands).await })
-            .await?;
+        let run = || {
+            let mut commands = self.commands.clone();
+            let invocation = &invocation;
+            async move { invocation.invoke_async::<String>(&mut commands).await }
+        };
+        // An attempt that got no answer in time was sent, and may have run: then the failure
+        // is no proof that nothing was published. (A connection found dropped is taken as one
+        // the request never went out on, as it is when Redis was down before the publish.)
+        let id = match run().await {
+            Err(first) if first.is_connection_dropped() || first.is_io_error() => {
+                run().await.map_err(|e| {
+                    if first.is_timeout() || e.is_timeout() {
+                        HubError::Unconfirmed(Box::new(e))
+                    } else {
+                        unavailable(e)
+                    }
+                })
+            }
+            reply => reply.map_err(unavailable),
+        }?;
         Key::parse(&id).ok_or_else(|| malformed("a stream entry id"))
     }
 
