@@ -56,6 +56,23 @@ fn api(shutdown: &Shutdown) -> SseApi<LiveHandlers> {
         .shutdown(shutdown.clone())
 }
 
+/// The stream's last event is its `on_shutdown` farewell.
+fn assert_farewell_last(body: &str) {
+    assert!(
+        body.ends_with("event:restarting\ndata:\n\n"),
+        "the farewell is last: {:?}",
+        &body[body.len().saturating_sub(60)..]
+    );
+}
+
+/// axum's graceful shutdown of `server` completes.
+async fn assert_stops(server: tokio::task::JoinHandle<()>) {
+    tokio::time::timeout(PATIENCE, server)
+        .await
+        .expect("axum's graceful shutdown completes")
+        .unwrap();
+}
+
 /// Serves `api` on a free port with axum's graceful shutdown on `shutdown`.
 async fn serve_until(
     shutdown: &Shutdown,
@@ -99,15 +116,8 @@ async fn a_stream_whose_queue_is_never_empty_still_ends_on_shutdown() {
         .await
         .expect("the busy stream ended")
         .unwrap();
-    assert!(
-        body.ends_with("event:restarting\ndata:\n\n"),
-        "the farewell is last: {:?}",
-        &body[body.len().saturating_sub(60)..]
-    );
-    tokio::time::timeout(PATIENCE, server)
-        .await
-        .expect("axum's graceful shutdown completes")
-        .unwrap();
+    assert_farewell_last(&body);
+    assert_stops(server).await;
     assert_eq!(running.now(), 0, "no handler left running");
 }
 
@@ -130,16 +140,9 @@ async fn every_stream_ends_with_its_farewell_and_the_server_stops() {
         .map(|mut stream| tokio::spawn(async move { stream.read_to_end().await }));
     for reader in readers.collect::<Vec<_>>() {
         let body = reader.await.unwrap();
-        assert!(
-            body.ends_with("event:restarting\ndata:\n\n"),
-            "the farewell is last: {:?}",
-            &body[body.len().saturating_sub(60)..]
-        );
+        assert_farewell_last(&body);
     }
-    tokio::time::timeout(PATIENCE, server)
-        .await
-        .expect("axum's graceful shutdown completes")
-        .unwrap();
+    assert_stops(server).await;
     let took = started.elapsed();
     assert_eq!(running.now(), 0, "no handler left running");
     // The figure for the notes; no timing is asserted.

@@ -216,18 +216,8 @@ async fn a_publish_retried_after_its_reply_was_lost_is_stored_once() {
     let Some(redis) = RedisServer::start(false) else {
         return;
     };
-    let redis_addr: std::net::SocketAddr = redis
-        .url()
-        .trim_start_matches("redis://")
-        .trim_end_matches('/')
-        .parse()
-        .unwrap();
-    let proxy = ReplyLosingProxy::start(redis_addr).await;
-    let a: Hub<Feed> = Hub::builder()
-        .replay(100)
-        .redis(&format!("redis://{}/", proxy.addr))
-        .await
-        .unwrap();
+    let proxy = ReplyLosingProxy::start(&redis).await;
+    let a = proxy.hub().await;
     let b = redis_hub(&redis, 100).await;
     let first = a.publish("t", item(0)).await.unwrap();
 
@@ -258,17 +248,8 @@ async fn a_publish_whose_reply_never_comes_may_have_been_published_and_says_so()
     let Some(redis) = RedisServer::start(false) else {
         return;
     };
-    let redis_addr = redis
-        .url()
-        .trim_start_matches("redis://")
-        .trim_end_matches('/')
-        .parse()
-        .unwrap();
-    let proxy = ReplyLosingProxy::start(redis_addr).await;
-    let hub: Hub<Feed> = Hub::builder()
-        .redis(&format!("redis://{}/", proxy.addr))
-        .await
-        .unwrap();
+    let proxy = ReplyLosingProxy::start(&redis).await;
+    let hub = proxy.hub().await;
     hub.publish("t", item(0)).await.unwrap();
     // The reply is lost, and Redis stays out of reach while the hub tries again.
     proxy.lose_next_publish_reply();
@@ -306,8 +287,14 @@ struct ProxyState {
 }
 
 impl ReplyLosingProxy {
-    async fn start(target: std::net::SocketAddr) -> ReplyLosingProxy {
+    async fn start(redis: &RedisServer) -> ReplyLosingProxy {
         use std::sync::atomic::Ordering;
+        let target: std::net::SocketAddr = redis
+            .url()
+            .trim_start_matches("redis://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = std::sync::Arc::new(ProxyState::default());
@@ -327,6 +314,12 @@ impl ReplyLosingProxy {
             }
         });
         ReplyLosingProxy { addr, state }
+    }
+
+    /// A hub on Redis through the proxy.
+    async fn hub(&self) -> Hub<Feed> {
+        let url = format!("redis://{}/", self.addr);
+        Hub::builder().replay(100).redis(&url).await.unwrap()
     }
 
     fn lose_next_publish_reply(&self) {
