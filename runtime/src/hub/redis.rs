@@ -170,51 +170,62 @@ impl RedisHub {
             .arg(self.max_len)
             .arg(body)
             .arg(NONCE_TTL.as_millis() as u64);
-        let run = || {
-            let mut commands = self.commands.clone();
-            let invocation = &invocation;
-            async move { invocation.invoke_async::<String>(&mut commands).await }
-        };
-        // An attempt that got no answer in time was sent, and may have run: then the failure
-        // is no proof that nothing was published. (A connection found dropped is taken as one
-        // the request never went out on, as it is when Redis was down before the publish.)
-        let id = match run().await {
-            Err(first) if first.is_connection_dropped() || first.is_io_error() => {
-                run().await.map_err(|e| {
-                    if first.is_timeout() || e.is_timeout() {
+        let id: String = self
+            .twice(
+                |mut commands| {
+                    let invocation = &invocation;
+                    async move { invocation.invoke_async(&mut commands).await }
+                },
+                // An attempt that got no answer in time was sent, and may have run: then the
+                // failure is no proof that nothing was published. (A connection found dropped
+                // is taken as one the request never went out on, as it is when Redis was down
+                // before the publish.)
+                |e, timed_out| {
+                    if timed_out {
                         HubError::Unconfirmed(Box::new(e))
                     } else {
                         unavailable(e)
                     }
-                })
-            }
-            reply => reply.map_err(unavailable),
-        }?;
+                },
+            )
+            .await?;
         Key::parse(&id).ok_or_else(|| malformed("a stream entry id"))
     }
 
     /// Runs a command that only reads; a read is safe to repeat.
     async fn read(&self, command: &redis::Cmd) -> Result<Value, HubError> {
-        self.twice(|mut commands| async move { command.query_async(&mut commands).await })
-            .await
+        self.twice(
+            |mut commands| async move { command.query_async(&mut commands).await },
+            |e, _| unavailable(e),
+        )
+        .await
     }
 
     /// Runs `attempt`, once more if the connection had dropped: the connection manager
-    /// reconnects on the first failure.
+    /// reconnects on the first failure. `failed` makes the error of the last attempt, told
+    /// whether an attempt was tried again after one of them timed out.
     async fn twice<T, Attempt>(
         &self,
         mut attempt: impl FnMut(ConnectionManager) -> Attempt,
+        failed: impl FnOnce(RedisError, bool) -> HubError,
     ) -> Result<T, HubError>
     where
         Attempt: std::future::Future<Output = redis::RedisResult<T>>,
     {
         match attempt(self.commands.clone()).await {
-            Err(e) if e.is_connection_dropped() || e.is_io_error() => {
-                attempt(self.commands.clone()).await
+            Err(first) if first.is_connection_dropped() || first.is_io_error() => {
+                attempt(self.commands.clone()).await.map_err(|e| {
+                    let timed_out = first.is_timeout() || e.is_timeout();
+                    failed(e, timed_out)
+                })
             }
-            reply => reply,
+            reply => reply.map_err(|e| failed(e, false)),
         }
-        .map_err(unavailable)
+    }
+
+    /// Whether the topic's stream still holds the entry `key` (one entry read at most).
+    async fn holds(&self, topic: &str, key: Key) -> Result<bool, HubError> {
+        Ok(!self.range(topic, key, key, 1).await?.is_empty())
     }
 
     /// The newest entry of the topic's stream, as the base a newly followed topic starts after.
@@ -283,7 +294,7 @@ impl RedisHub {
                 Joined::Unknown => {
                     // Newer than what this instance has read so far (the client saw it on
                     // another instance)? Then wait for the reader to catch up to it.
-                    if self.range(topic, last, last, 1).await?.is_empty() {
+                    if !self.holds(topic, last).await? {
                         return Ok((membership, false, VecDeque::new()));
                     }
                     let topic_log = membership.topic.clone();
@@ -306,7 +317,7 @@ impl RedisHub {
     ) -> Result<Option<VecDeque<Bytes>>, HubError> {
         // Any client can send any id: one the stream no longer holds (`0-1`) is too old, said
         // without reading the stream up to `base`, which may be megabytes.
-        if self.range(topic, last, last, 1).await?.is_empty() {
+        if !self.holds(topic, last).await? {
             return Ok(None);
         }
         // From an id the stream holds to its newest entry there are at most the stream's
