@@ -271,36 +271,20 @@ var InactivityTimer = class {
 var HIGH_WATER = 64;
 var EventQueue = class {
   #events = [];
-  #ending;
+  /** Set once the stream ended: `null` for a good end, or the error the iterator throws. */
+  #ended;
+  /** The iterator's `next()` waiting for an event or the end. */
   #taker;
   #drained;
   /** Adds an event, handing it at once to an iterator that waits. */
   push(event) {
-    if (this.#taker !== void 0) {
-      const taker = this.#taker;
-      this.#taker = void 0;
-      taker.resolve({ value: event, done: false });
-    } else {
-      this.#events.push(event);
-    }
+    if (this.#taker !== void 0) this.#take({ value: event, done: false });
+    else this.#events.push(event);
   }
-  /**
-   * Ends the queue once its events are taken: with `done`, or by throwing `error`.
-   */
+  /** Ends the queue once its events are taken: with `done`, or by throwing `error`. */
   finish(error) {
-    this.#ending = () => {
-      if (error !== void 0) throw error;
-      return { value: void 0, done: true };
-    };
-    if (this.#taker !== void 0 && this.#events.length === 0) {
-      const taker = this.#taker;
-      this.#taker = void 0;
-      try {
-        taker.resolve(this.#ending());
-      } catch (thrown) {
-        taker.reject(thrown);
-      }
-    }
+    this.#ended = error ?? null;
+    if (this.#taker !== void 0) this.#take(this.#end());
     this.#drained?.();
   }
   /** The next event, or the end. */
@@ -308,20 +292,14 @@ var EventQueue = class {
     const event = this.#events.shift();
     if (this.#events.length < HIGH_WATER) this.#drained?.();
     if (event !== void 0) return Promise.resolve({ value: event, done: false });
-    if (this.#ending !== void 0) {
-      try {
-        return Promise.resolve(this.#ending());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return new Promise((resolve, reject) => {
-      this.#taker = { resolve, reject };
+    if (this.#ended !== void 0) return this.#end();
+    return new Promise((resolve) => {
+      this.#taker = resolve;
     });
   }
   /** Resolves once the queue holds fewer than {@link HIGH_WATER} events (or has ended). */
   belowHighWater() {
-    if (this.#events.length < HIGH_WATER || this.#ending !== void 0) return Promise.resolve();
+    if (this.#events.length < HIGH_WATER || this.#ended !== void 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.#drained = () => {
         this.#drained = void 0;
@@ -329,15 +307,26 @@ var EventQueue = class {
       };
     });
   }
+  #take(result) {
+    const taker = this.#taker;
+    this.#taker = void 0;
+    taker?.(result);
+  }
+  /** What the iterator gets once the events are taken. */
+  #end() {
+    return this.#ended ? Promise.reject(this.#ended) : Promise.resolve({ value: void 0, done: true });
+  }
 };
 
 // clients/typescript/src/runtime/refusal.ts
 var MAX_REFUSAL_BODY = 64 * 1024;
+function isJsonMediaType(type) {
+  return /^application\/([\w.+-]+\+)?json\b/i.test(type);
+}
 async function readRefusal(operation, response) {
   const text = await readStart(response, MAX_REFUSAL_BODY);
-  const isJson = /^application\/([\w.+-]+\+)?json\b/i.test(response.headers.get("content-type") ?? "");
   let body = text;
-  if (isJson) {
+  if (isJsonMediaType(response.headers.get("content-type") ?? "")) {
     try {
       body = JSON.parse(text);
     } catch {
@@ -432,6 +421,8 @@ var TypedStream = class {
   finished;
   #operation;
   #input;
+  /** The same for every connection: the parameters and the base do not change. */
+  #url;
   #body;
   #options;
   #retry;
@@ -450,7 +441,8 @@ var TypedStream = class {
     this.#retry = retryPolicy(options.retry);
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#lastEventId = options.lastEventId;
-    checkRequestable(requestUrl(operation, input, options.baseUrl));
+    this.#url = requestUrl(operation, input, options.baseUrl);
+    checkRequestable(this.#url);
     this.#body = requestBody(input);
     const signal = options.signal;
     if (signal !== void 0) {
@@ -459,7 +451,7 @@ var TypedStream = class {
     }
     this.finished = this.#run().then((end) => {
       this.#end = end;
-      const error = endedWell(end) ? void 0 : new StreamError(end, this.#what());
+      const error = this.#errorOf(end);
       for (const queue of this.#queues) queue.finish(error);
       this.#queues.clear();
       return end;
@@ -496,7 +488,7 @@ var TypedStream = class {
   [Symbol.asyncIterator]() {
     const queue = new EventQueue();
     if (this.#end !== void 0) {
-      queue.finish(endedWell(this.#end) ? void 0 : new StreamError(this.#end, this.#what()));
+      queue.finish(this.#errorOf(this.#end));
     } else {
       this.#queues.add(queue);
     }
@@ -550,7 +542,7 @@ var TypedStream = class {
       inactivity.restart();
       let response;
       try {
-        response = await this.#fetch(requestUrl(this.#operation, this.#input, this.#options.baseUrl), {
+        response = await this.#fetch(this.#url, {
           method: this.#operation.method,
           headers,
           body: this.#body ?? null,
@@ -685,8 +677,9 @@ var TypedStream = class {
     await Promise.all([...this.#queues].map((queue) => queue.belowHighWater()));
     inactivity.restart();
   }
-  #what() {
-    return `${this.#operation.method} ${this.#operation.path}`;
+  /** What an iterator throws for a stream that ended so; `undefined` for a good end. */
+  #errorOf(end) {
+    return endedWell(end) ? void 0 : new StreamError(end, `${this.#operation.method} ${this.#operation.path}`);
   }
 };
 function report(callback, ...args) {

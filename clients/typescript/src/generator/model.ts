@@ -7,6 +7,7 @@
  */
 
 import type { DataKind, ParamLocation } from "../runtime/operation.js";
+import { isJsonMediaType } from "../runtime/refusal.js";
 import { pascalCase } from "./names.js";
 
 /** A JSON Schema, as the document holds it. */
@@ -239,7 +240,7 @@ function readEvent(branch: unknown, at: string): StreamEventModel {
   let dataSchema: Schema | undefined;
   if (data["const"] === "") {
     kind = "unit";
-  } else if (typeof data["contentMediaType"] === "string" && /json/i.test(data["contentMediaType"])) {
+  } else if (typeof data["contentMediaType"] === "string" && isJsonMediaType(data["contentMediaType"])) {
     kind = "json";
     dataSchema = (data["contentSchema"] ?? true) as Schema;
   } else {
@@ -265,7 +266,7 @@ function readRefusals(responses: Record<string, unknown>, at: string): Refusal[]
     const answer = object(response, responseAt);
     const content = object(answer["content"] ?? {}, `${responseAt}/content`);
     const bodies = Object.entries(content).map(([type, media]) => {
-      const json = /^application\/([\w.+-]+\+)?json\b/i.test(type);
+      const json = isJsonMediaType(type);
       const mediaSchema = object(media, pointer(`${responseAt}/content`, type))["schema"];
       return { json, schema: (json ? (mediaSchema ?? true) : { type: "string" }) as Schema };
     });

@@ -17,10 +17,24 @@ const ROOT = "TidingsGeneratorRoot";
 export class SchemaTypes {
   readonly #components: Readonly<Record<string, Schema>>;
   readonly #named = new Map<string, Schema>();
+  /** Every name the module declares: the schemas', and the types the generator writes. */
+  readonly #taken = new Set<string>();
 
   constructor(components: Readonly<Record<string, Schema>>) {
     this.#components = components;
-    for (const [name, schema] of Object.entries(components)) this.#named.set(name, schema);
+    for (const [name, schema] of Object.entries(components)) {
+      this.#named.set(name, schema);
+      this.#taken.add(name);
+    }
+  }
+
+  /** Takes `name` for a type the generator declares; a schema that has it is refused. */
+  claim(name: string): string {
+    if (this.#taken.has(name)) {
+      throw new DocumentError(`/components/schemas/${name}`, `has the name tidings-ts gives to a type it generates; rename the schema`);
+    }
+    this.#taken.add(name);
+    return name;
   }
 
   /**
@@ -39,10 +53,7 @@ export class SchemaTypes {
     }
     const primitive = primitiveType(schema);
     if (primitive !== undefined) return primitive;
-    if (this.#named.has(name)) {
-      throw new DocumentError(`/components/schemas/${name}`, `has the name tidings-ts gives to a type it generates; rename the schema`);
-    }
-    this.#named.set(name, schema);
+    this.#named.set(this.claim(name), schema);
     return name;
   }
 

@@ -12,38 +12,22 @@ export const HIGH_WATER = 64;
 /** Events for one iterator, then how the stream ended. */
 export class EventQueue<E> {
   readonly #events: E[] = [];
-  #ending: (() => IteratorResult<E>) | undefined;
-  #taker: { resolve: (result: IteratorResult<E>) => void; reject: (error: unknown) => void } | undefined;
+  /** Set once the stream ended: `null` for a good end, or the error the iterator throws. */
+  #ended: Error | null | undefined;
+  /** The iterator's `next()` waiting for an event or the end. */
+  #taker: ((result: IteratorResult<E> | Promise<IteratorResult<E>>) => void) | undefined;
   #drained: (() => void) | undefined;
 
   /** Adds an event, handing it at once to an iterator that waits. */
   push(event: E): void {
-    if (this.#taker !== undefined) {
-      const taker = this.#taker;
-      this.#taker = undefined;
-      taker.resolve({ value: event, done: false });
-    } else {
-      this.#events.push(event);
-    }
+    if (this.#taker !== undefined) this.#take({ value: event, done: false });
+    else this.#events.push(event);
   }
 
-  /**
-   * Ends the queue once its events are taken: with `done`, or by throwing `error`.
-   */
+  /** Ends the queue once its events are taken: with `done`, or by throwing `error`. */
   finish(error: Error | undefined): void {
-    this.#ending = () => {
-      if (error !== undefined) throw error;
-      return { value: undefined, done: true };
-    };
-    if (this.#taker !== undefined && this.#events.length === 0) {
-      const taker = this.#taker;
-      this.#taker = undefined;
-      try {
-        taker.resolve(this.#ending());
-      } catch (thrown) {
-        taker.reject(thrown);
-      }
-    }
+    this.#ended = error ?? null;
+    if (this.#taker !== undefined) this.#take(this.#end());
     this.#drained?.();
   }
 
@@ -52,26 +36,31 @@ export class EventQueue<E> {
     const event = this.#events.shift();
     if (this.#events.length < HIGH_WATER) this.#drained?.();
     if (event !== undefined) return Promise.resolve({ value: event, done: false });
-    if (this.#ending !== undefined) {
-      try {
-        return Promise.resolve(this.#ending());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return new Promise((resolve, reject) => {
-      this.#taker = { resolve, reject };
+    if (this.#ended !== undefined) return this.#end();
+    return new Promise((resolve) => {
+      this.#taker = resolve;
     });
   }
 
   /** Resolves once the queue holds fewer than {@link HIGH_WATER} events (or has ended). */
   belowHighWater(): Promise<void> {
-    if (this.#events.length < HIGH_WATER || this.#ending !== undefined) return Promise.resolve();
+    if (this.#events.length < HIGH_WATER || this.#ended !== undefined) return Promise.resolve();
     return new Promise((resolve) => {
       this.#drained = () => {
         this.#drained = undefined;
         resolve();
       };
     });
+  }
+
+  #take(result: IteratorResult<E> | Promise<IteratorResult<E>>): void {
+    const taker = this.#taker;
+    this.#taker = undefined;
+    taker?.(result);
+  }
+
+  /** What the iterator gets once the events are taken. */
+  #end(): Promise<IteratorResult<E>> {
+    return this.#ended ? Promise.reject(this.#ended) : Promise.resolve({ value: undefined, done: true });
   }
 }

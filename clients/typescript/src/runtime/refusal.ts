@@ -11,15 +11,19 @@ import type { DocumentedRefusal, Operation, UndocumentedRefusal } from "./operat
 /** How much of a refusal's body is kept; the rest is not read. */
 export const MAX_REFUSAL_BODY = 64 * 1024;
 
+/** Whether a media type is JSON: `application/json`, or a `+json` one (`problem+json`). */
+export function isJsonMediaType(type: string): boolean {
+  return /^application\/([\w.+-]+\+)?json\b/i.test(type);
+}
+
 /** The refusal `response` carries. */
 export async function readRefusal(
   operation: Operation,
   response: Response,
 ): Promise<DocumentedRefusal | UndocumentedRefusal> {
   const text = await readStart(response, MAX_REFUSAL_BODY);
-  const isJson = /^application\/([\w.+-]+\+)?json\b/i.test(response.headers.get("content-type") ?? "");
   let body: unknown = text;
-  if (isJson) {
+  if (isJsonMediaType(response.headers.get("content-type") ?? "")) {
     try {
       body = JSON.parse(text);
     } catch {

@@ -94,6 +94,8 @@ export class TypedStream<E extends StreamEvent, R extends DocumentedRefusal> imp
 
   readonly #operation: Operation;
   readonly #input: OperationInput;
+  /** The same for every connection: the parameters and the base do not change. */
+  readonly #url: string;
   readonly #body: string | undefined;
   readonly #options: StreamOptions;
   readonly #retry: RetryPolicy;
@@ -115,7 +117,8 @@ export class TypedStream<E extends StreamEvent, R extends DocumentedRefusal> imp
     this.#lastEventId = options.lastEventId;
     // Checked now, so that a missing path parameter or a URL fetch cannot request is an
     // exception at the call, not a reconnection loop.
-    checkRequestable(requestUrl(operation, input, options.baseUrl));
+    this.#url = requestUrl(operation, input, options.baseUrl);
+    checkRequestable(this.#url);
     this.#body = requestBody(input);
     const signal = options.signal;
     if (signal !== undefined) {
@@ -124,7 +127,7 @@ export class TypedStream<E extends StreamEvent, R extends DocumentedRefusal> imp
     }
     this.finished = this.#run().then((end) => {
       this.#end = end;
-      const error = endedWell(end) ? undefined : new StreamError(end, this.#what());
+      const error = this.#errorOf(end);
       for (const queue of this.#queues) queue.finish(error);
       this.#queues.clear();
       return end;
@@ -166,7 +169,7 @@ export class TypedStream<E extends StreamEvent, R extends DocumentedRefusal> imp
   [Symbol.asyncIterator](): AsyncIterator<E> {
     const queue = new EventQueue<E>();
     if (this.#end !== undefined) {
-      queue.finish(endedWell(this.#end) ? undefined : new StreamError(this.#end, this.#what()));
+      queue.finish(this.#errorOf(this.#end));
     } else {
       this.#queues.add(queue);
     }
@@ -226,7 +229,7 @@ export class TypedStream<E extends StreamEvent, R extends DocumentedRefusal> imp
       inactivity.restart();
       let response: Response;
       try {
-        response = await this.#fetch(requestUrl(this.#operation, this.#input, this.#options.baseUrl), {
+        response = await this.#fetch(this.#url, {
           method: this.#operation.method,
           headers,
           body: this.#body ?? null,
@@ -377,8 +380,9 @@ export class TypedStream<E extends StreamEvent, R extends DocumentedRefusal> imp
     inactivity.restart();
   }
 
-  #what(): string {
-    return `${this.#operation.method} ${this.#operation.path}`;
+  /** What an iterator throws for a stream that ended so; `undefined` for a good end. */
+  #errorOf(end: StreamEnd<R>): StreamError<R> | undefined {
+    return endedWell(end) ? undefined : new StreamError(end, `${this.#operation.method} ${this.#operation.path}`);
   }
 }
 
