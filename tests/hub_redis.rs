@@ -200,12 +200,12 @@ async fn an_id_older_than_the_stream_is_too_old_without_reading_the_stream() {
     for _ in 0..1_200 {
         hub.publish("t", Feed::Text(text.clone())).await.unwrap();
     }
-    let sent_before = net_output_bytes(&redis);
+    let sent_before = redis.info("stats", "total_net_output_bytes");
     let subscription = hub
         .subscribe("t", &LastEventId(Some("0-1".into())))
         .await
         .unwrap();
-    let sent = net_output_bytes(&redis) - sent_before;
+    let sent = redis.info("stats", "total_net_output_bytes") - sent_before;
 
     assert_eq!(subscription.resume(), Resume::TooOld);
     assert!(sent < 64 * 1024, "Redis sent {sent} bytes to answer it");
@@ -376,16 +376,6 @@ async fn relay(
             break;
         }
     }
-}
-
-/// How many bytes Redis has sent to its clients so far.
-fn net_output_bytes(redis: &RedisServer) -> u64 {
-    let stats = redis.command("INFO stats");
-    let line = stats
-        .lines()
-        .find_map(|line| line.strip_prefix("total_net_output_bytes:"))
-        .expect("INFO stats reports total_net_output_bytes");
-    line.trim().parse().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

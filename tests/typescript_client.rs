@@ -36,7 +36,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use tidings::hub::Hub;
 use tidings::{KeepAlive, Shutdown};
-use tidings_test_support::{serve, skipped, CutProxy, PATIENCE};
+use tidings_test_support::{npm_installed, serve, CutProxy, PATIENCE};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn root() -> &'static Path {
@@ -46,13 +46,7 @@ fn root() -> &'static Path {
 /// The npm package's folder, once `npm ci` installed its tools; otherwise `None`, after saying
 /// the test is skipped (under `CI=true`, failing it).
 fn package() -> Option<PathBuf> {
-    let package = root().join("clients/typescript");
-    if package.join("node_modules/esbuild").is_dir() {
-        Some(package)
-    } else {
-        skipped("the TypeScript client's npm packages: run `npm ci --prefix clients/typescript`");
-        None
-    }
+    npm_installed("clients/typescript", "esbuild").then(|| root().join("clients/typescript"))
 }
 
 /// Runs esbuild on `entry` (relative to the repository), with `@tidings/client` resolved to

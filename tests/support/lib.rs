@@ -183,13 +183,20 @@ impl Rng {
 /// the calling test must return: under `CI=true` this fails the test instead, since CI must run
 /// every test.
 pub fn js_dependency(package: &str) -> bool {
+    npm_installed("tests/js", package)
+}
+
+/// Whether npm package `package` is installed in the npm project at `project` (a folder of the
+/// repository); otherwise says the calling test is skipped (under `CI=true`, fails it).
+pub fn npm_installed(project: &str, package: &str) -> bool {
     let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/js/node_modules")
+        .join(project)
+        .join("node_modules")
         .join(package)
         .is_dir();
     if !installed {
         skipped(&format!(
-            "npm package `{package}` missing: run `npm ci --prefix tests/js`"
+            "npm package `{package}` missing: run `npm ci --prefix {project}`"
         ));
     }
     installed
@@ -269,12 +276,17 @@ impl RedisServer {
 
     /// How many clients are connected, this query's own connection not counted.
     pub fn connected_clients(&self) -> usize {
-        let reply = self.command("INFO clients");
-        let count = reply
+        self.info("clients", "connected_clients") as usize - 1
+    }
+
+    /// The number `field` of `INFO section`.
+    pub fn info(&self, section: &str, field: &str) -> u64 {
+        let reply = self.command(&format!("INFO {section}"));
+        let value = reply
             .lines()
-            .find_map(|line| line.strip_prefix("connected_clients:"))
-            .expect("INFO clients reports connected_clients");
-        count.trim().parse::<usize>().unwrap() - 1
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .unwrap_or_else(|| panic!("INFO {section} reports {field}"));
+        value.trim().parse().unwrap()
     }
 
     /// Kills the server at once (SIGKILL: no chance to save anything).
