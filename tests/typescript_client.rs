@@ -175,6 +175,55 @@ async fn each_examples_client_is_generated_from_the_document_it_serves() {
     std::fs::remove_file(&log).unwrap();
 }
 
+#[tokio::test]
+async fn the_generator_makes_its_folder_and_refuses_a_stream_for_a_document() {
+    let Some(package) = package() else {
+        return;
+    };
+    let generator = generator(&package);
+    let server = serve(chat::app(Hub::builder().build(), Shutdown::new())).await;
+    let run = |source: String, out: PathBuf| {
+        let command = tokio::process::Command::new("node")
+            .arg(&generator)
+            .arg(source)
+            .arg("-o")
+            .arg(out)
+            .kill_on_drop(true)
+            .output();
+        async move {
+            tokio::time::timeout(PATIENCE, command)
+                .await
+                .expect("tidings-ts finished")
+                .unwrap()
+        }
+    };
+    let dir = std::env::temp_dir().join(format!("tidings-ts-new-{}", std::process::id()));
+    let module = dir.join("src/api.ts");
+
+    // `-o src/api.ts` in a new project, whose `src/` does not exist yet.
+    let document = format!("http://{}/openapi.json", server.addr);
+    let made = run(document, module.clone()).await;
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(std::fs::read_to_string(&module)
+        .unwrap()
+        .contains("export function roomEvents("));
+
+    // A stream's URL where the document's belongs: refused, not read forever.
+    let stream = format!("http://{}/rooms/general/events?name=a", server.addr);
+    let refused = run(stream, dir.join("other.ts")).await;
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("it is an event stream, not the API document"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn the_llm_pages_script_is_built_from_its_source() {
     let Some(package) = package() else {
