@@ -36,7 +36,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use tidings::hub::Hub;
 use tidings::{KeepAlive, Shutdown};
-use tidings_test_support::{npm_installed, serve, CutProxy, PATIENCE};
+use tidings_test_support::{assert_checked_in, npm_installed, serve, CutProxy, PATIENCE};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn root() -> &'static Path {
@@ -101,21 +101,6 @@ fn generator(package: &Path) -> PathBuf {
     )
 }
 
-/// Compares `generated` with the committed file `path`, or writes it under `UPDATE_SNAPSHOTS`.
-fn assert_committed(path: &Path, generated: &str, how: &str) {
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(path, generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{} is not what {how} makes of it now: run `UPDATE_SNAPSHOTS=1 cargo test --test \
-         typescript_client`, and review the change. Now:\n{generated}",
-        path.display()
-    );
-}
-
 #[tokio::test]
 async fn each_examples_client_is_generated_from_the_document_it_serves() {
     let Some(package) = package() else {
@@ -156,7 +141,7 @@ async fn each_examples_client_is_generated_from_the_document_it_serves() {
         );
         let generated = std::fs::read_to_string(&out).unwrap();
         std::fs::remove_file(&out).unwrap();
-        assert_committed(&module, &generated, "the generator");
+        assert_checked_in(&module, &generated, "the generator");
 
         // The check users run in their CI says the committed module is current.
         let check = tokio::process::Command::new("node")
@@ -241,7 +226,7 @@ fn the_llm_pages_script_is_built_from_its_source() {
         &out,
     );
     let built = std::fs::read_to_string(&out).unwrap();
-    assert_committed(&root().join("examples/llm/page.js"), &built, "esbuild");
+    assert_checked_in(&root().join("examples/llm/page.js"), &built, "esbuild");
 }
 
 /// The generated client of an example, run in Node on one operation: what it reports, a line

@@ -116,22 +116,7 @@ pub fn validate_items(doc: &Value, path: &str, items: &[Value]) -> Result<Vec<St
 pub fn assert_snapshot(name: &str, doc: &Value) {
     let path = root().join("tests/snapshots").join(name);
     let text = serde_json::to_string_pretty(doc).unwrap() + "\n";
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, &text).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot {}: run with UPDATE_SNAPSHOTS=1, then review it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == text,
-        "{} differs from the generated document; review and run with UPDATE_SNAPSHOTS=1 if \
-         the change is intended. Generated:\n{text}",
-        path.display()
-    );
+    tidings_test_support::assert_checked_in(&path, &text, "the server");
 }
 
 pub fn root() -> PathBuf {

@@ -202,6 +202,27 @@ pub fn npm_installed(project: &str, package: &str) -> bool {
     installed
 }
 
+/// Asserts that the checked-in file `path` holds `made` (what `how` makes of it now); with
+/// `UPDATE_SNAPSHOTS` set, writes `made` there instead, for review as a diff.
+pub fn assert_checked_in(path: &std::path::Path, made: &str, how: &str) {
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(path, made).unwrap();
+        return;
+    }
+    let Ok(checked_in) = std::fs::read_to_string(path) else {
+        panic!(
+            "no {}: run with UPDATE_SNAPSHOTS=1, then review it",
+            path.display()
+        )
+    };
+    assert!(
+        checked_in == made,
+        "{} is not what {how} makes of it now; review the change and run with \
+         UPDATE_SNAPSHOTS=1 if it is intended. Now:\n{made}",
+        path.display()
+    );
+}
+
 /// Says that a test is skipped because `missing` is: on the terminal even when the test passes
 /// (straight to standard error, which the test harness does not capture, unlike `eprintln!`),
 /// so that nobody mistakes a skip for a pass. Under `CI=true` it fails the test instead: CI
