@@ -36,15 +36,31 @@ pub(crate) enum Outgoing {
     End,
 }
 
-/// The bytes an item of the queue adds (`None` once the queue or the stream has ended, which
-/// sets `closed`); an `Open` adds empty bytes, which commit the head and are never written.
-fn accept(item: Option<Outgoing>, closed: &mut bool) -> Option<Bytes> {
-    match item {
-        Some(Outgoing::Frame(frame)) => Some(frame),
-        Some(Outgoing::Open) => Some(Bytes::new()),
-        Some(Outgoing::End) | None => {
-            *closed = true;
-            None
+/// How far the queue has come to its end.
+#[derive(Default)]
+struct QueueEnd {
+    /// The queue has ended: every sender is gone, or it was closed and then drained.
+    closed: bool,
+    /// The handler queued its final event (`#[sse(end)]`): nothing is sent after it.
+    final_event: bool,
+}
+
+impl QueueEnd {
+    /// The bytes an item of the queue adds (`None` once the queue or the stream has ended); an
+    /// `Open` adds empty bytes, which commit the head and are never written.
+    fn accept(&mut self, item: Option<Outgoing>) -> Option<Bytes> {
+        match item {
+            Some(Outgoing::Frame(frame)) => Some(frame),
+            Some(Outgoing::Open) => Some(Bytes::new()),
+            Some(Outgoing::End) => {
+                self.final_event = true;
+                self.closed = true;
+                None
+            }
+            None => {
+                self.closed = true;
+                None
+            }
         }
     }
 }
@@ -98,7 +114,10 @@ pub(crate) struct SseBody {
     frames_waker_handle: Waker,
     /// A frame taken from the channel while the response head was being decided.
     first: Option<Bytes>,
-    frames_closed: bool,
+    queue_end: QueueEnd,
+    /// The server is shutting down: the handler is gone and the queue closed; what was queued
+    /// still goes out, then the farewell.
+    shutting_down: bool,
     keep_alive: Option<KeepAliveTimer>,
     shutdown: Shutdown,
     done: bool,
@@ -136,7 +155,8 @@ impl SseBody {
             frames_waker_handle: Waker::from(frames_waker.clone()),
             frames_waker,
             first: None,
-            frames_closed: false,
+            queue_end: QueueEnd::default(),
+            shutting_down: false,
             keep_alive,
             shutdown: config.shutdown.clone(),
             done: false,
@@ -168,21 +188,31 @@ impl SseBody {
 
     /// Waits for the first frame, keeping it for the body.
     pub(crate) fn poll_first_frame(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.first.is_some() || self.frames_closed {
+        if self.first.is_some() || self.queue_end.closed {
             return Poll::Ready(());
         }
         let item = ready!(self.frames.poll_recv(cx));
-        self.first = accept(item, &mut self.frames_closed);
+        self.first = self.queue_end.accept(item);
         Poll::Ready(())
     }
 
     /// Whether an event was sent before the handler ended (its frame is queued).
     pub(crate) fn has_queued_event(&mut self) -> bool {
-        if self.first.is_none() && !self.frames_closed {
-            let item = self.frames.try_recv().ok();
-            self.first = item.and_then(|item| accept(Some(item), &mut self.frames_closed));
+        if self.first.is_none() && !self.queue_end.closed {
+            if let Ok(item) = self.frames.try_recv() {
+                self.first = self.queue_end.accept(Some(item));
+            }
         }
         self.first.is_some()
+    }
+
+    /// Starts ending the stream for a shutdown: the handler is dropped and the queue closed, so
+    /// nothing more comes in; what was already queued (at most its capacity) still goes out.
+    /// Looked at before the queue, so a handler that keeps the queue full cannot hold it off.
+    fn shut_down(&mut self) {
+        self.shutting_down = true;
+        self.handler = None;
+        self.frames.close();
     }
 
     /// Everything queued right now, as one chunk (`None` if nothing is queued). Empty frames,
@@ -196,14 +226,14 @@ impl SseBody {
         // Events in this chunk; an `Open` adds empty bytes and no event.
         let mut events = u64::from(chunk.as_ref().is_some_and(|first| !first.is_empty()));
         let mut coalesced: Option<BytesMut> = None;
-        while !self.frames_closed {
+        while !self.queue_end.closed {
             let len =
                 chunk.as_ref().map_or(0, Bytes::len) + coalesced.as_ref().map_or(0, BytesMut::len);
             if len >= MAX_COALESCED_CHUNK {
                 break;
             }
             let frame = match self.frames.poll_recv(cx) {
-                Poll::Ready(item) => match accept(item, &mut self.frames_closed) {
+                Poll::Ready(item) => match self.queue_end.accept(item) {
                     Some(frame) => frame,
                     None => break, // the stream ends after what was queued before
                 },
@@ -293,6 +323,9 @@ impl Body for SseBody {
         if this.done {
             return Poll::Ready(None);
         }
+        if !this.shutting_down && this.shutdown.poll_triggered(cx) {
+            this.shut_down();
+        }
         if let Poll::Ready(end) = this.poll_handler(cx) {
             this.ended_late(end);
         }
@@ -301,12 +334,15 @@ impl Body for SseBody {
             return Poll::Ready(Some(Ok(Frame::data(chunk))));
         }
         // The stream ends once every sender is gone (the handler and any task it gave a clone),
-        // or when the server shuts down.
-        if this.frames_closed || this.shutdown.poll_triggered(cx) {
+        // or once a shutdown's closed queue is drained.
+        if this.queue_end.closed {
             this.done = true;
             this.handler = None;
-            // On shutdown (not after a stream that ended by itself) the farewell goes out last.
-            let farewell = this.farewell.take().filter(|_| !this.frames_closed);
+            // On shutdown (not after a stream that ended with its final event) the farewell
+            // goes out last.
+            let farewell = (this.shutting_down && !this.queue_end.final_event)
+                .then(|| this.farewell.take())
+                .flatten();
             if let Some(last) = this.last.take().or(farewell) {
                 this.metrics.sent(1, last.len());
                 return Poll::Ready(Some(Ok(Frame::data(last))));
@@ -362,5 +398,83 @@ fn error_text(response: &mut axum::response::Response) -> Option<String> {
             Some(text.into_owned())
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::StreamLimits;
+
+    /// Sets its flag when dropped: tells whether the body dropped the handler.
+    struct DropFlag(Arc<AtomicBool>);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// A stream whose queue is refilled after every chunk, as a flooding handler (a replay
+    /// catch-up, an LLM token stream) keeps it. Polled outside any task, so tokio's coop budget
+    /// never makes the queue look empty: the body must look at the signal by itself.
+    #[test]
+    fn shutdown_ends_a_stream_whose_queue_is_never_empty() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let _entered = runtime.enter();
+        let shutdown = Shutdown::new();
+        let config = StreamConfig {
+            buffer: 8,
+            shutdown: shutdown.clone(),
+            farewell: Some(Bytes::from_static(b"event: farewell\ndata: bye\n\n")),
+            ..StreamConfig::default()
+        };
+        let (frames, queue) = mpsc::channel(config.buffer);
+        let dropped = Arc::new(AtomicBool::new(false));
+        let flag = DropFlag(dropped.clone());
+        let handler = async move {
+            let _flag = flag;
+            std::future::pending::<HandlerEnd>().await
+        };
+        let admitted = StreamLimits::default().admit().unwrap();
+        let mut body = SseBody::new(Box::pin(handler), queue, &config, admitted);
+        let mut cx = Context::from_waker(Waker::noop());
+        let refill = || {
+            while frames
+                .try_send(Outgoing::Frame(Bytes::from_static(b"data: x\n\n")))
+                .is_ok()
+            {}
+        };
+
+        refill();
+        assert!(matches!(
+            Pin::new(&mut body).poll_frame(&mut cx),
+            Poll::Ready(Some(Ok(_)))
+        ));
+        shutdown.trigger();
+        let mut written = Vec::new();
+        for _ in 0..100 {
+            refill();
+            match Pin::new(&mut body).poll_frame(&mut cx) {
+                Poll::Ready(Some(Ok(frame))) => written.push(frame.into_data().unwrap()),
+                Poll::Ready(None) => break,
+                Poll::Pending => panic!("the body waits although it has something to say"),
+            }
+            assert!(
+                written.len() < 100,
+                "the stream never ended after the shutdown"
+            );
+        }
+        assert!(dropped.load(Ordering::SeqCst), "the handler still runs");
+        let last = written
+            .last()
+            .expect("nothing was written after the shutdown");
+        assert!(
+            last.starts_with(b"event: farewell"),
+            "the farewell is not last: {last:?}"
+        );
     }
 }
