@@ -52,9 +52,19 @@ async fn serve_flood<L>(
 where
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
+    serve_flood_api(|api| api, wrap).await
+}
+
+/// [`serve_flood`], with settings of the API.
+async fn serve_flood_api<L>(
+    settings: impl FnOnce(SseApi<Live>) -> SseApi<Live>,
+    wrap: impl FnOnce(tokio::net::TcpListener) -> L,
+) -> (std::net::SocketAddr, Live)
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
     let live = Live::default();
-    let app = SseApi::stateful("t", "1")
-        .handler(flood)
+    let app = settings(SseApi::stateful("t", "1").handler(flood))
         .into_router()
         .with_state(live.clone());
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -187,4 +197,71 @@ async fn a_stream_outlives_the_answer_deadline() {
         assert!(reader.next_chunk().await.is_some());
     }
     assert_eq!(live.running.load(Ordering::SeqCst), 1);
+}
+
+/// An HTTP/2 connection (cleartext, prior knowledge) whose client grants the server 64 KiB of
+/// window, for the connection and for each stream, and never reads: flow control, not the
+/// socket, stops the server's writes.
+async fn h2_client_that_never_reads(
+    addr: std::net::SocketAddr,
+) -> hyper::client::conn::http2::SendRequest<String> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, connection) =
+        hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .initial_stream_window_size(65_535)
+            .initial_connection_window_size(65_535)
+            .handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    sender
+}
+
+/// Opens `/flood` on `sender`; the response is kept, never read.
+async fn open_unread(
+    sender: &mut hyper::client::conn::http2::SendRequest<String>,
+) -> http::Response<hyper::body::Incoming> {
+    let request = http::Request::get("http://test/flood")
+        .body(String::new())
+        .unwrap();
+    tokio::time::timeout(PATIENCE, sender.send_request(request))
+        .await
+        .expect("no response head in time")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn http2_streams_nobody_reads_end_at_the_stall_deadline_and_give_their_places_back() {
+    const STREAMS: usize = 10;
+    let deadline = Duration::from_millis(200);
+    // The socket never fills, so `WriteDeadline` would see nothing: the stream guards itself.
+    let (addr, live) = serve_flood_api(
+        |api| api.stall_deadline(deadline).max_streams(STREAMS),
+        |tcp| tcp,
+    )
+    .await;
+    let mut unread = h2_client_that_never_reads(addr).await;
+    let mut responses = Vec::new();
+    for _ in 0..STREAMS {
+        responses.push(open_unread(&mut unread).await);
+    }
+    becomes(&live, started, STREAMS).await;
+
+    becomes(&live, running, 0).await;
+    // Their places under the cap are free again: a reader gets its stream, and keeps it for
+    // many times the deadline.
+    let mut reader = tidings_test_support::request_h2(
+        addr,
+        http::Request::get("http://test/flood")
+            .body(String::new())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reader.head.status, http::StatusCode::OK);
+    let reading_until = tokio::time::Instant::now() + deadline * 10;
+    while tokio::time::Instant::now() < reading_until {
+        assert!(reader.next_chunk().await.is_some(), "the reader was cut");
+    }
+    assert_eq!(live.running.load(Ordering::SeqCst), 1);
+    drop(responses);
 }

@@ -50,6 +50,8 @@ pub struct StreamConfig {
     pub(crate) limits: StreamLimits,
     /// The event a stream sends last when the server shuts down (`on_shutdown`), encoded.
     pub(crate) farewell: Option<Bytes>,
+    /// How long an event may wait for a client that does not take it before the stream ends.
+    pub(crate) stall_deadline: Option<Duration>,
 }
 
 impl Default for StreamConfig {
@@ -63,6 +65,7 @@ impl Default for StreamConfig {
             headers: &[],
             limits: StreamLimits::default(),
             farewell: None,
+            stall_deadline: Some(StreamConfig::DEFAULT_STALL_DEADLINE),
         }
     }
 }
@@ -80,6 +83,8 @@ impl StreamConfig {
     pub const DEFAULT_OPEN_DEADLINE: Duration = Duration::from_millis(100);
     /// How many events may wait between a handler and its socket before `send` waits.
     pub const DEFAULT_BUFFER: usize = 64;
+    /// How long an event may wait for a client that does not take it, by default.
+    pub const DEFAULT_STALL_DEADLINE: Duration = Duration::from_secs(30);
 }
 
 /// What a stream handler may return: `()` or `Result<(), E>` with `E: IntoResponse`.

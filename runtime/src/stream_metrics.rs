@@ -7,6 +7,7 @@
 //! | `tidings_events_sent_total` | counter | events (and comments) written to streams |
 //! | `tidings_bytes_sent_total` | counter | bytes written to streams, keep-alives included |
 //! | `tidings_streams_rejected_total` | counter | streams refused with `503` by a cap on open streams |
+//! | `tidings_streams_stalled_total` | counter | streams ended because their client took nothing for the stall deadline |
 //! | `tidings_hub_subscribers_dropped_total` | counter | hub subscribers dropped for falling too far behind |
 //!
 //! Each is registered, at zero and with its description, when a router is built
@@ -20,6 +21,7 @@ const STREAMS_LIVE: &str = "tidings_streams_live";
 const EVENTS_SENT: &str = "tidings_events_sent_total";
 const BYTES_SENT: &str = "tidings_bytes_sent_total";
 const STREAMS_REJECTED: &str = "tidings_streams_rejected_total";
+const STREAMS_STALLED: &str = "tidings_streams_stalled_total";
 const SUBSCRIBERS_DROPPED: &str = "tidings_hub_subscribers_dropped_total";
 
 /// One stream's handles on the counters, looked up once when it opens rather than per event.
@@ -79,6 +81,11 @@ pub(crate) fn register() {
             "Streams refused with 503 by a cap on open streams.",
         ),
         (
+            STREAMS_STALLED,
+            Unit::Count,
+            "Streams ended because their client took nothing for the stall deadline.",
+        ),
+        (
             SUBSCRIBERS_DROPPED,
             Unit::Count,
             "Hub subscribers dropped for falling too far behind.",
@@ -97,4 +104,9 @@ pub(crate) fn subscriber_dropped() {
 /// A cap on open streams refused one.
 pub(crate) fn stream_rejected() {
     metrics::counter!(STREAMS_REJECTED).increment(1);
+}
+
+/// A stream ended because its client took nothing for the stall deadline.
+pub(crate) fn stream_stalled() {
+    metrics::counter!(STREAMS_STALLED).increment(1);
 }

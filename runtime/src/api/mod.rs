@@ -179,6 +179,21 @@ where
         self
     }
 
+    /// How long a stream may wait with an event ready that its client does not take, before it
+    /// ends (default: 30 s, [`StreamConfig::DEFAULT_STALL_DEADLINE`]). The handler is dropped
+    /// and the stream's place under `max_streams` given back; over HTTP/2 the stream is reset,
+    /// over HTTP/1.1 its connection is closed when hyper next writes to it.
+    ///
+    /// This is the stream's own guard, on any protocol: over HTTP/2, flow control stops a
+    /// stream's writes before its socket fills, so a client that opens many streams and reads
+    /// none of them is never seen by the socket ([`WriteDeadline`](crate::WriteDeadline)). A
+    /// client that reads, however slowly, is not affected, and an idle stream is not stalled:
+    /// only an event (or keep-alive) waiting to be taken counts. `None` turns it off.
+    pub fn stall_deadline(mut self, deadline: impl Into<Option<Duration>>) -> Self {
+        self.config.stall_deadline = deadline.into();
+        self
+    }
+
     /// At most `streams` streams of this API open at once, over all its handlers; one more is
     /// refused with `503 Service Unavailable` and `Retry-After`, before its handler runs. A
     /// handler can have a cap of its own too: `#[sse_handler(.., max_streams = 100)]`. No cap by

@@ -4,7 +4,6 @@
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use http_body::{Body, Frame, SizeHint};
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{fence, AtomicBool, Ordering};
@@ -20,8 +19,10 @@ use crate::late_error::LateEvent;
 use crate::limits::Admitted;
 use crate::shutdown::Shutdown;
 use crate::stream_metrics::StreamMetrics;
+use stall::{Core, Running, Stalled, Watchdog};
 
 mod respond;
+mod stall;
 
 pub use respond::serve;
 
@@ -105,10 +106,16 @@ impl Wake for FramesWaker {
 
 /// The body of an SSE response.
 pub(crate) struct SseBody {
-    handler: Option<HandlerTask>,
+    /// The handler and its queue, which the stall watchdog can take apart.
+    core: Arc<Core>,
+    _watchdog: Option<Watchdog>,
+    state: BodyState,
+}
+
+/// Everything of the body the watchdog never touches.
+struct BodyState {
     /// The handler's name, for the logs.
     handler_name: &'static str,
-    frames: mpsc::Receiver<Outgoing>,
     frames_waker: Arc<FramesWaker>,
     /// `frames_waker` as a `Waker`, made once.
     frames_waker_handle: Waker,
@@ -122,8 +129,6 @@ pub(crate) struct SseBody {
     shutdown: Shutdown,
     done: bool,
     metrics: StreamMetrics,
-    /// The stream's place under the caps on open streams, held until the body is dropped.
-    _admitted: Admitted,
     /// What the stream sends last if the server shuts down (`on_shutdown`).
     farewell: Option<Bytes>,
     /// What the stream sends last in any case: the event of a late error (`error_event`).
@@ -148,28 +153,55 @@ impl SseBody {
             task: futures::task::AtomicWaker::new(),
             polling_handler: AtomicBool::new(false),
         });
+        let core = Core::new(handler, frames, admitted);
+        let watchdog = config
+            .stall_deadline
+            .map(|deadline| Watchdog::start(&core, deadline));
         SseBody {
-            handler: Some(handler),
-            handler_name: config.handler,
-            frames,
-            frames_waker_handle: Waker::from(frames_waker.clone()),
-            frames_waker,
-            first: None,
-            queue_end: QueueEnd::default(),
-            shutting_down: false,
-            keep_alive,
-            shutdown: config.shutdown.clone(),
-            done: false,
-            metrics: StreamMetrics::open(),
-            _admitted: admitted,
-            farewell: config.farewell.clone(),
-            last: None,
+            core,
+            _watchdog: watchdog,
+            state: BodyState {
+                handler_name: config.handler,
+                frames_waker_handle: Waker::from(frames_waker.clone()),
+                frames_waker,
+                first: None,
+                queue_end: QueueEnd::default(),
+                shutting_down: false,
+                keep_alive,
+                shutdown: config.shutdown.clone(),
+                done: false,
+                metrics: StreamMetrics::open(),
+                farewell: config.farewell.clone(),
+                last: None,
+            },
         }
     }
 
     /// Polls the handler once; returns how it ended if it just did.
     pub(crate) fn poll_handler(&mut self, cx: &mut Context<'_>) -> Poll<HandlerEnd> {
-        let Some(handler) = self.handler.as_mut() else {
+        self.state.poll_handler(&mut self.core.running(), cx)
+    }
+
+    /// Waits for the first frame, keeping it for the body.
+    pub(crate) fn poll_first_frame(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.state.poll_first_frame(&mut self.core.running(), cx)
+    }
+
+    /// Whether an event was sent before the handler ended (its frame is queued).
+    pub(crate) fn has_queued_event(&mut self) -> bool {
+        self.state.has_queued_event(&mut self.core.running())
+    }
+
+    /// The handler ended after the head went out: a failure is logged, and a late error's
+    /// event (`error_event`) becomes the stream's last.
+    pub(crate) fn ended_late(&mut self, end: HandlerEnd) {
+        self.state.ended_late(end);
+    }
+}
+
+impl BodyState {
+    fn poll_handler(&mut self, running: &mut Running, cx: &mut Context<'_>) -> Poll<HandlerEnd> {
+        let Some(handler) = running.handler.as_mut() else {
             return Poll::Pending;
         };
         self.frames_waker
@@ -182,24 +214,22 @@ impl SseBody {
         // Pairs with the fence in `FramesWaker::wake_by_ref`.
         fence(Ordering::SeqCst);
         let end = ready!(polled);
-        self.handler = None;
+        running.handler = None;
         Poll::Ready(end)
     }
 
-    /// Waits for the first frame, keeping it for the body.
-    pub(crate) fn poll_first_frame(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_first_frame(&mut self, running: &mut Running, cx: &mut Context<'_>) -> Poll<()> {
         if self.first.is_some() || self.queue_end.closed {
             return Poll::Ready(());
         }
-        let item = ready!(self.frames.poll_recv(cx));
+        let item = ready!(running.frames.poll_recv(cx));
         self.first = self.queue_end.accept(item);
         Poll::Ready(())
     }
 
-    /// Whether an event was sent before the handler ended (its frame is queued).
-    pub(crate) fn has_queued_event(&mut self) -> bool {
+    fn has_queued_event(&mut self, running: &mut Running) -> bool {
         if self.first.is_none() && !self.queue_end.closed {
-            if let Ok(item) = self.frames.try_recv() {
+            if let Ok(item) = running.frames.try_recv() {
                 self.first = self.queue_end.accept(Some(item));
             }
         }
@@ -209,16 +239,16 @@ impl SseBody {
     /// Starts ending the stream for a shutdown: the handler is dropped and the queue closed, so
     /// nothing more comes in; what was already queued (at most its capacity) still goes out.
     /// Looked at before the queue, so a handler that keeps the queue full cannot hold it off.
-    fn shut_down(&mut self) {
+    fn shut_down(&mut self, running: &mut Running) {
         self.shutting_down = true;
-        self.handler = None;
-        self.frames.close();
+        running.handler = None;
+        running.frames.close();
     }
 
     /// Everything queued right now, as one chunk (`None` if nothing is queued). Empty frames,
     /// which only commit the head (`Sender::commit_head`), add nothing. The channel wakes the
     /// task through `frames_waker`.
-    fn poll_queued(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
+    fn poll_queued(&mut self, running: &mut Running, cx: &mut Context<'_>) -> Option<Bytes> {
         self.frames_waker.task.register(cx.waker());
         let mut frames_cx = Context::from_waker(&self.frames_waker_handle);
         let cx = &mut frames_cx;
@@ -232,7 +262,7 @@ impl SseBody {
             if len >= MAX_COALESCED_CHUNK {
                 break;
             }
-            let frame = match self.frames.poll_recv(cx) {
+            let frame = match running.frames.poll_recv(cx) {
                 Poll::Ready(item) => match self.queue_end.accept(item) {
                     Some(frame) => frame,
                     None => break, // the stream ends after what was queued before
@@ -259,9 +289,7 @@ impl SseBody {
         Some(chunk)
     }
 
-    /// The handler ended after the head went out: a failure is logged, and a late error's
-    /// event (`error_event`) becomes the stream's last.
-    pub(crate) fn ended_late(&mut self, mut end: HandlerEnd) {
+    fn ended_late(&mut self, mut end: HandlerEnd) {
         log_late_end(self.handler_name, &mut end);
         if let HandlerEnd::Failed(response) = end {
             if let Some(LateEvent(frame)) = response.extensions().get::<LateEvent>() {
@@ -270,14 +298,40 @@ impl SseBody {
         }
     }
 
-    fn restart_keep_alive(&mut self) {
-        if let Some(keep_alive) = &mut self.keep_alive {
-            keep_alive.last_write = Instant::now();
+    /// What the body gives hyper next, with the handler and the queue in hand.
+    fn poll_frame(&mut self, running: &mut Running, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        if !self.shutting_down && self.shutdown.poll_triggered(cx) {
+            self.shut_down(running);
         }
-    }
-
-    fn poll_keep_alive(&mut self, cx: &mut Context<'_>) -> Option<Bytes> {
-        self.keep_alive.as_mut()?.poll(cx)
+        if let Poll::Ready(end) = self.poll_handler(running, cx) {
+            self.ended_late(end);
+        }
+        if let Some(chunk) = self.poll_queued(running, cx) {
+            return Poll::Ready(Some(chunk));
+        }
+        // The stream ends once every sender is gone (the handler and any task it gave a clone),
+        // or once a shutdown's closed queue is drained.
+        if self.queue_end.closed {
+            self.done = true;
+            running.handler = None;
+            // On shutdown (not after a stream that ended with its final event) the farewell
+            // goes out last.
+            let farewell = (self.shutting_down && !self.queue_end.final_event)
+                .then(|| self.farewell.take())
+                .flatten();
+            let last = self.last.take().or(farewell);
+            if let Some(last) = &last {
+                self.metrics.sent(1, last.len());
+            }
+            return Poll::Ready(last);
+        }
+        match self.keep_alive.as_mut().and_then(|timer| timer.poll(cx)) {
+            Some(frame) => {
+                self.metrics.sent(0, frame.len());
+                Poll::Ready(Some(frame))
+            }
+            None => Poll::Pending,
+        }
     }
 }
 
@@ -313,53 +367,36 @@ impl KeepAliveTimer {
 
 impl Body for SseBody {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = Stalled;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, Stalled>>> {
         let this = self.get_mut();
-        if this.done {
+        if this.state.done {
             return Poll::Ready(None);
         }
-        if !this.shutting_down && this.shutdown.poll_triggered(cx) {
-            this.shut_down();
+        this.core.polled();
+        let mut running = this.core.running();
+        if running.stalled {
+            this.state.done = true;
+            return Poll::Ready(Some(Err(Stalled)));
         }
-        if let Poll::Ready(end) = this.poll_handler(cx) {
-            this.ended_late(end);
-        }
-        if let Some(chunk) = this.poll_queued(cx) {
-            this.restart_keep_alive();
-            return Poll::Ready(Some(Ok(Frame::data(chunk))));
-        }
-        // The stream ends once every sender is gone (the handler and any task it gave a clone),
-        // or once a shutdown's closed queue is drained.
-        if this.queue_end.closed {
-            this.done = true;
-            this.handler = None;
-            // On shutdown (not after a stream that ended with its final event) the farewell
-            // goes out last.
-            let farewell = (this.shutting_down && !this.queue_end.final_event)
-                .then(|| this.farewell.take())
-                .flatten();
-            if let Some(last) = this.last.take().or(farewell) {
-                this.metrics.sent(1, last.len());
-                return Poll::Ready(Some(Ok(Frame::data(last))));
+        let polled = this.state.poll_frame(&mut running, cx);
+        drop(running);
+        if let Poll::Ready(Some(_)) = &polled {
+            let now = Instant::now();
+            this.core.handed(now);
+            if let Some(keep_alive) = &mut this.state.keep_alive {
+                keep_alive.last_write = now;
             }
-            return Poll::Ready(None);
         }
-        match this.poll_keep_alive(cx) {
-            Some(frame) => {
-                this.metrics.sent(0, frame.len());
-                Poll::Ready(Some(Ok(Frame::data(frame))))
-            }
-            None => Poll::Pending,
-        }
+        polled.map(|chunk| chunk.map(|chunk| Ok(Frame::data(chunk))))
     }
 
     fn is_end_stream(&self) -> bool {
-        self.done
+        self.state.done
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -461,6 +498,7 @@ mod tests {
             match Pin::new(&mut body).poll_frame(&mut cx) {
                 Poll::Ready(Some(Ok(frame))) => written.push(frame.into_data().unwrap()),
                 Poll::Ready(None) => break,
+                Poll::Ready(Some(Err(stalled))) => panic!("{stalled}"),
                 Poll::Pending => panic!("the body waits although it has something to say"),
             }
             assert!(
