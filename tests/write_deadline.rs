@@ -1,6 +1,8 @@
 //! Clients that connect and never read: behind `WriteDeadline`, their connections close once
 //! they accept no bytes for the deadline, and their handlers are dropped; a client that reads is
-//! unaffected. Without it, they would be held forever.
+//! unaffected. Without it, they would be held forever. Over HTTP/2 the stream's own stall
+//! deadline does it. Connections that send a request head too slowly, or sit idle, are closed
+//! too; uploads and upgraded connections are not.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -45,6 +47,34 @@ async fn flood(State(live): State<Live>, tx: Sender<Flood>) {
 
 const STUCK: usize = 50;
 
+/// A plain route that reads a whole request body and answers with its length.
+async fn upload(body: String) -> String {
+    body.len().to_string()
+}
+
+/// Switches the connection to a protocol of its own, which echoes each line it receives.
+async fn echo_lines(mut request: axum::extract::Request) -> axum::response::Response {
+    let upgrade = hyper::upgrade::on(&mut request);
+    tokio::spawn(async move {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let upgraded = hyper_util::rt::TokioIo::new(upgrade.await.unwrap());
+        let mut lines = BufReader::new(upgraded);
+        let mut line = String::new();
+        while lines.read_line(&mut line).await.is_ok_and(|read| read > 0) {
+            if lines.get_mut().write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+            line.clear();
+        }
+    });
+    axum::response::Response::builder()
+        .status(http::StatusCode::SWITCHING_PROTOCOLS)
+        .header(http::header::CONNECTION, "upgrade")
+        .header(http::header::UPGRADE, "echo")
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
 /// Serves the flood on a free port, through `listener` made from the bound TCP listener.
 async fn serve_flood<L>(
     wrap: impl FnOnce(tokio::net::TcpListener) -> L,
@@ -66,6 +96,8 @@ where
     let live = Live::default();
     let app = settings(SseApi::stateful("t", "1").handler(flood))
         .into_router()
+        .route("/upload", axum::routing::post(upload))
+        .route("/echo", axum::routing::get(echo_lines))
         .with_state(live.clone());
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = tcp.local_addr().unwrap();
@@ -175,9 +207,9 @@ async fn slowloris_is_closed(addr: std::net::SocketAddr, patience: Duration) -> 
 }
 
 #[tokio::test]
-async fn a_request_head_that_never_ends_is_closed_at_the_answer_deadline() {
+async fn a_request_head_that_never_ends_is_closed_at_the_header_deadline() {
     let (addr, _live) =
-        serve_flood(|tcp| WriteDeadline::new(tcp).answer_deadline(Duration::from_millis(500)))
+        serve_flood(|tcp| WriteDeadline::new(tcp).header_deadline(Duration::from_millis(500)))
             .await;
     assert!(slowloris_is_closed(addr, Duration::from_secs(2)).await);
 
@@ -187,9 +219,9 @@ async fn a_request_head_that_never_ends_is_closed_at_the_answer_deadline() {
 }
 
 #[tokio::test]
-async fn a_stream_outlives_the_answer_deadline() {
+async fn a_stream_outlives_the_header_deadline() {
     let (addr, live) =
-        serve_flood(|tcp| WriteDeadline::new(tcp).answer_deadline(Duration::from_millis(200)))
+        serve_flood(|tcp| WriteDeadline::new(tcp).header_deadline(Duration::from_millis(200)))
             .await;
     let mut reader = get(addr, "/flood", &[]).await;
     for _ in 0..3 {
@@ -264,4 +296,131 @@ async fn http2_streams_nobody_reads_end_at_the_stall_deadline_and_give_their_pla
     }
     assert_eq!(live.running.load(Ordering::SeqCst), 1);
     drop(responses);
+}
+
+/// Whether the server closes `stream` within `patience`; whatever it sends before is read and
+/// dropped.
+async fn closed_within(stream: &mut tokio::net::TcpStream, patience: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 4096];
+    let until_closed = async { while stream.read(&mut buffer).await.is_ok_and(|read| read > 0) {} };
+    tokio::time::timeout(patience, until_closed).await.is_ok()
+}
+
+/// Deadlines short enough for a test: 300 ms idle, 300 ms for a request head.
+fn short(tcp: tokio::net::TcpListener) -> WriteDeadline<tokio::net::TcpListener> {
+    WriteDeadline::new(tcp)
+        .idle_timeout(Duration::from_millis(300))
+        .header_deadline(Duration::from_millis(300))
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_at_the_idle_timeout() {
+    let (addr, _live) = serve_flood(short).await;
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    assert!(closed_within(&mut silent, Duration::from_secs(3)).await);
+
+    // Without it, the connection is held.
+    let (unguarded, _live) = serve_flood(|tcp| tcp).await;
+    let mut silent = tokio::net::TcpStream::connect(unguarded).await.unwrap();
+    assert!(!closed_within(&mut silent, Duration::from_secs(1)).await);
+}
+
+#[tokio::test]
+async fn a_keep_alive_connection_is_closed_when_idle_after_its_answer() {
+    use tokio::io::AsyncReadExt;
+    let (addr, _live) = serve_flood(short).await;
+    let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    client
+        .write_all(b"POST /upload HTTP/1.1\r\nhost: test\r\ncontent-length: 2\r\n\r\nhi")
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = client.read(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\n2"), "{answer}");
+    assert!(closed_within(&mut client, Duration::from_secs(3)).await);
+}
+
+#[tokio::test]
+async fn an_upload_slower_than_the_header_deadline_is_not_cut() {
+    use tokio::io::AsyncReadExt;
+    let (addr, _live) = serve_flood(short).await;
+    let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    client
+        .write_all(b"POST /upload HTTP/1.1\r\nhost: test\r\ncontent-length: 10\r\n\r\n")
+        .await
+        .unwrap();
+    // 10 bytes, one every 100 ms: the body takes three header deadlines, and is never idle.
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        client.write_all(b"x").await.expect("the upload was cut");
+    }
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(PATIENCE, client.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    assert!(answer.ends_with("\r\n\r\n10"), "{answer:?}");
+}
+
+#[tokio::test]
+async fn an_upgraded_connection_may_stay_quiet() {
+    use tokio::io::AsyncReadExt;
+    let (addr, _live) = serve_flood(short).await;
+    let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    client
+        .write_all(
+            b"GET /echo HTTP/1.1\r\nhost: test\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = vec![0u8; 4096];
+    let read = client.read(&mut head).await.unwrap();
+    let head = String::from_utf8_lossy(&head[..read]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    // Half a line, then silence for many idle timeouts: the protocol's business, not ours.
+    client.write_all(b"still ").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    client
+        .write_all(b"here\n")
+        .await
+        .expect("the upgraded connection was cut");
+    let mut echoed = [0u8; 11];
+    tokio::time::timeout(PATIENCE, client.read_exact(&mut echoed))
+        .await
+        .unwrap()
+        .expect("the upgraded connection was cut");
+    assert_eq!(&echoed, b"still here\n");
+}
+
+/// HTTP/2's connection preface, then an empty SETTINGS frame: a client that opens no stream.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+
+#[tokio::test]
+async fn an_http2_connection_without_streams_is_closed_at_the_idle_timeout() {
+    let (addr, _live) = serve_flood(short).await;
+    let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    client.write_all(H2_PREFACE).await.unwrap();
+    assert!(closed_within(&mut client, Duration::from_secs(3)).await);
+}
+
+#[tokio::test]
+async fn an_http2_stream_outlives_the_idle_and_header_deadlines() {
+    let (addr, live) = serve_flood(short).await;
+    let mut reader = tidings_test_support::request_h2(
+        addr,
+        http::Request::get("http://test/flood")
+            .body(String::new())
+            .unwrap(),
+    )
+    .await;
+    let reading_until = tokio::time::Instant::now() + Duration::from_millis(1500);
+    while tokio::time::Instant::now() < reading_until {
+        assert!(reader.next_chunk().await.is_some(), "the reader was cut");
+    }
+    assert_eq!(live.running.load(Ordering::SeqCst), 1);
 }
