@@ -340,3 +340,98 @@ async fn a_subscribed_stream_opens_at_once_without_waiting_for_an_event_or_the_o
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
 }
+
+/// Subscribes to `topic` and leaves at once, as a client naming topics of its own would.
+async fn visit(hub: &Hub<Feed>, topic: &str) -> Result<(), HubError> {
+    hub.subscribe(topic, &LastEventId(None)).await.map(drop)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hub_holds_at_most_its_topics_and_refuses_more_with_a_503() {
+    let idle = Duration::from_secs(60);
+    let hub: Hub<Feed> = Hub::builder()
+        .max_topics(100)
+        .evict_idle_after(idle)
+        .build();
+    for n in 0..100 {
+        visit(&hub, &format!("t{n}")).await.unwrap();
+    }
+    assert!(matches!(
+        visit(&hub, "one-more").await,
+        Err(HubError::Full(_))
+    ));
+    let refused = hub.publish("one-more", item(0)).await.unwrap_err();
+    assert!(refused.to_string().contains("max_topics"), "{refused}");
+    assert_eq!(hub.stats().topics, 100);
+    // The topics held still take events.
+    hub.publish("t7", item(0)).await.unwrap();
+
+    // A stream asking for a new topic is refused before it starts, saying why.
+    let refused = client(&hub).get("/topics/one-more").await;
+    assert_eq!(refused.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key(http::header::RETRY_AFTER));
+    assert!(refused.text().await.unwrap().contains("max_topics"));
+
+    // Once unused topics are evicted, there is room again.
+    tokio::time::sleep(idle * 2).await;
+    assert_eq!(hub.stats().topics, 0);
+    visit(&hub, "one-more").await.unwrap();
+}
+
+#[tokio::test]
+async fn topics_named_by_clients_cannot_grow_the_hub_past_its_bytes() {
+    const MAX: usize = 1 << 20;
+    let hub: Hub<Feed> = Hub::builder().max_retained_bytes(MAX).build();
+    let long_name = "x".repeat(4096);
+    let mut refused = 0;
+    for n in 0..1_000 {
+        match visit(&hub, &format!("{long_name}{n}")).await {
+            Ok(()) => {}
+            Err(HubError::Full(_)) => refused += 1,
+            Err(other) => panic!("{other}"),
+        }
+    }
+    let stats = hub.stats();
+    assert!(stats.retained_bytes <= MAX + 4100, "{stats:?}");
+    assert!(refused > 700, "{refused} refused, {stats:?}");
+    // Publishing stops at the cap too, and says why.
+    let full = hub.publish("t0", item(0)).await.unwrap_err();
+    assert!(matches!(full, HubError::Full(_)), "{full}");
+    assert!(full.to_string().contains("max_retained_bytes"), "{full}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_hub_counts_what_it_holds_as_topics_come_and_go() {
+    let idle = Duration::from_secs(60);
+    let hub: Hub<Feed> = Hub::builder().replay(2).evict_idle_after(idle).build();
+    for n in 0..5 {
+        hub.publish("a", item(n)).await.unwrap();
+    }
+    hub.publish("bb", item(0)).await.unwrap();
+    let subscriber = hub.subscribe("a", &LastEventId(None)).await.unwrap();
+    let stats = hub.stats();
+    assert_eq!(
+        (stats.topics, stats.subscribers, stats.retained_events),
+        (2, 1, 3)
+    );
+    assert!(stats.retained_bytes > "a".len() + "bb".len(), "{stats:?}");
+
+    // "bb" is published to again before it is due, so it outlives its first due time.
+    tokio::time::sleep(idle - Duration::from_secs(1)).await;
+    hub.publish("bb", item(1)).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(hub.stats().topics, 2, "evicted although published to");
+    drop(subscriber);
+    tokio::time::sleep(idle * 2).await;
+    let stats = hub.stats();
+    assert_eq!(
+        (
+            stats.topics,
+            stats.subscribers,
+            stats.retained_events,
+            stats.retained_bytes
+        ),
+        (0, 0, 0, 0),
+        "{stats:?}"
+    );
+}

@@ -150,7 +150,9 @@ impl Chat {
         Chat { hub, rooms: ROOMS }
     }
 
-    /// The room named `name`, or the `404` to answer.
+    /// The room named `name`, or the `404` to answer. The name comes from the client's URL:
+    /// checking it before subscribing keeps a client from making topics of its own, which the
+    /// hub would hold until evicted, up to its `max_topics` (then refusing everyone's).
     fn room(&self, name: &str) -> Result<&'static str, ChatError> {
         self.rooms
             .iter()

@@ -66,8 +66,12 @@
 //!   reconnects and resumes through replay. A client that stops reading slows nobody, and the
 //!   hub keeps nothing for it: it holds only its own connection's buffers, and is counted when
 //!   its connection closes (a server's write deadline closes it).
-//! - **Topics.** Any number per hub; a topic without subscribers costs its replay window only,
-//!   and is evicted after [`HubBuilder::evict_idle_after`] without subscribers or events.
+//! - **Topics.** Up to [`HubBuilder::max_topics`] per hub (100,000), and
+//!   [`HubBuilder::max_retained_bytes`] of events and names over all of them (256 MiB); past
+//!   either, a new topic or event is refused with [`HubError::Full`] (`503`). A topic without
+//!   subscribers costs its replay window only, and is evicted after
+//!   [`HubBuilder::evict_idle_after`] without subscribers or events. Topic names taken from
+//!   clients should be checked before subscribing (see [`HubBuilder::max_topics`]).
 
 mod id;
 #[cfg(feature = "redis")]
@@ -88,7 +92,7 @@ use crate::wire::{EncodeError, EventId};
 
 use id::Key;
 pub use subscription::{Resume, SameEvents, Subscription};
-use topic::{Joined, Limits, Retention, Topics, Unused};
+use topic::{Caps, Full, Joined, Limits, Retention, Topics, Unused};
 
 /// Publishes events to topics and streams them to subscribers; cheap to clone (one shared hub).
 ///
@@ -141,6 +145,10 @@ impl<E> Hub<E> {
                 },
             },
             idle: HubBuilder::<E>::DEFAULT_EVICT_IDLE_AFTER,
+            caps: Caps {
+                topics: HubBuilder::<E>::DEFAULT_MAX_TOPICS,
+                bytes: HubBuilder::<E>::DEFAULT_MAX_RETAINED_BYTES,
+            },
             #[cfg(feature = "redis")]
             redis_prefix: "tidings:".to_owned(),
             events: PhantomData,
@@ -171,8 +179,9 @@ impl<E: SseEvents> Hub<E> {
             let key = redis.publish(topic, &body).await?;
             return Ok(key.event_id());
         }
+        self.inner.topics.check_bytes()?;
         let key = loop {
-            let log = self.inner.topics.get_or_create(topic, new_epoch);
+            let log = self.inner.topics.get_or_create(topic, new_epoch)?;
             match log.append_next(&body) {
                 Ok(key) => break key,
                 // Evicted between the lookup and the append: look it up (create it) again.
@@ -200,10 +209,10 @@ impl<E: SseEvents> Hub<E> {
         #[cfg(feature = "redis")]
         let joined = match &self.inner.redis {
             Some(redis) => redis.join(&self.inner.topics, topic, after).await?,
-            None => self.join_in_process(topic, after),
+            None => self.join_in_process(topic, after)?,
         };
         #[cfg(not(feature = "redis"))]
-        let joined = self.join_in_process(topic, after);
+        let joined = self.join_in_process(topic, after)?;
         let (mut membership, resumed, replay) = joined;
         let resume = match (last_key, resumed) {
             (None, _) => Resume::Fresh,
@@ -230,10 +239,10 @@ impl<E> Hub<E> {
         &self,
         topic: &str,
         after: Option<Key>,
-    ) -> (topic::Membership, bool, VecDeque<bytes::Bytes>) {
-        let membership = self.inner.topics.join(topic, after, new_epoch);
+    ) -> Result<(topic::Membership, bool, VecDeque<bytes::Bytes>), Full> {
+        let membership = self.inner.topics.join(topic, after, new_epoch)?;
         let resumed = matches!(membership.joined, Joined::Resumed);
-        (membership, resumed, VecDeque::new())
+        Ok((membership, resumed, VecDeque::new()))
     }
 }
 
@@ -276,6 +285,7 @@ fn random_u64() -> u64 {
 pub struct HubBuilder<E> {
     retention: Retention,
     idle: Duration,
+    caps: Caps,
     #[cfg(feature = "redis")]
     redis_prefix: String,
     events: PhantomData<fn(E)>,
@@ -286,6 +296,7 @@ impl<E> std::fmt::Debug for HubBuilder<E> {
         f.debug_struct("HubBuilder")
             .field("retention", &self.retention)
             .field("idle", &self.idle)
+            .field("caps", &self.caps)
             .finish()
     }
 }
@@ -301,6 +312,10 @@ impl<E> HubBuilder<E> {
     pub const DEFAULT_QUEUE_BYTES: usize = 1 << 20;
     /// How long a topic without subscribers or events is kept, by default.
     pub const DEFAULT_EVICT_IDLE_AFTER: Duration = Duration::from_secs(600);
+    /// How many topics a hub holds at most, by default.
+    pub const DEFAULT_MAX_TOPICS: usize = 100_000;
+    /// How many bytes of events and topic names a hub holds at most, by default.
+    pub const DEFAULT_MAX_RETAINED_BYTES: usize = 256 << 20;
 
     /// How many events each topic keeps, at least, for clients that reconnect (default 1,000).
     /// In-process, a topic keeps more only while a subscriber still needs them (its queue);
@@ -339,11 +354,33 @@ impl<E> HubBuilder<E> {
         self
     }
 
+    /// How many topics the hub holds at most (default 100,000). A subscribe or publish that
+    /// would make one more fails with [`HubError::Full`] (a handler answers `503` with
+    /// `Retry-After`) until unused topics are evicted ([`evict_idle_after`](Self::evict_idle_after)).
+    ///
+    /// Topic names often come from clients (a path segment, a query): check them against what
+    /// exists (the chat example answers `404` for a room it does not have) before subscribing,
+    /// or any client can make topics until this cap refuses everyone else's.
+    pub fn max_topics(mut self, topics: usize) -> Self {
+        self.caps.topics = topics;
+        self
+    }
+
+    /// How many bytes of encoded events and topic names the hub holds at most, over all its
+    /// topics (default 256 MiB). Past it, publishing, and subscribing to a new topic, fail with
+    /// [`HubError::Full`] until topics are evicted. Each topic's own window
+    /// ([`replay_bytes`](Self::replay_bytes)) still applies. On Redis the replay windows live
+    /// in Redis, and this bounds what the instance holds for its subscribers.
+    pub fn max_retained_bytes(mut self, bytes: usize) -> Self {
+        self.caps.bytes = bytes;
+        self
+    }
+
     /// An in-process hub.
     pub fn build(self) -> Hub<E> {
         Hub {
             inner: Arc::new(Inner {
-                topics: Topics::new(self.retention, Unused::EvictAfter(self.idle)),
+                topics: Topics::new(self.retention, Unused::EvictAfter(self.idle), self.caps),
                 #[cfg(feature = "redis")]
                 redis: None,
             }),
@@ -396,7 +433,7 @@ impl<E> HubBuilder<E> {
             },
             queue: self.retention.queue,
         };
-        let topics = Topics::new(local, Unused::Remove);
+        let topics = Topics::new(local, Unused::Remove, self.caps);
         let redis = redis::RedisHub::connect(
             url,
             &self.redis_prefix,
@@ -424,7 +461,7 @@ pub struct HubStats {
     pub subscribers: usize,
     /// Events held in logs, across topics.
     pub retained_events: usize,
-    /// Bytes of encoded events held in logs, across topics.
+    /// Bytes of encoded events held in logs, and of topic names, across topics.
     pub retained_bytes: usize,
     /// Subscribers dropped, ever, for falling further behind than their queue allows.
     pub dropped_subscribers: u64,
@@ -443,6 +480,10 @@ pub enum HubError {
     /// Redis stopped answering after a publish was sent to it: the event may or may not have
     /// been published (its subscribers may get it). Publishing it again may store it twice.
     Unconfirmed(Box<dyn std::error::Error + Send + Sync>),
+    /// The hub holds as many topics or bytes as it may ([`HubBuilder::max_topics`],
+    /// [`HubBuilder::max_retained_bytes`]): the event was not published, or the new topic not
+    /// subscribed to. Unused topics are evicted after [`HubBuilder::evict_idle_after`].
+    Full(Box<dyn std::error::Error + Send + Sync>),
     /// The hub cannot be built as configured (a Redis URL that does not parse).
     Config(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -458,6 +499,7 @@ impl std::fmt::Display for HubError {
                 "the hub's backend stopped answering; the event may or may not have been \
                  published: {e}"
             ),
+            HubError::Full(e) => e.fmt(f),
             HubError::Config(e) => write!(f, "the hub is misconfigured: {e}"),
         }
     }
@@ -468,8 +510,17 @@ impl std::error::Error for HubError {
         match self {
             HubError::Encode(e) => Some(e),
             HubError::Stream(e) => Some(e),
-            HubError::Unavailable(e) | HubError::Unconfirmed(e) | HubError::Config(e) => Some(&**e),
+            HubError::Unavailable(e)
+            | HubError::Unconfirmed(e)
+            | HubError::Full(e)
+            | HubError::Config(e) => Some(&**e),
         }
+    }
+}
+
+impl From<Full> for HubError {
+    fn from(full: Full) -> Self {
+        HubError::Full(Box::new(full))
     }
 }
 
@@ -483,11 +534,12 @@ impl From<SendError> for HubError {
 const RETRY_AFTER_SECONDS: &str = "1";
 
 /// Before the first event, a handler's `HubError` becomes `503 Service Unavailable` (with
-/// `Retry-After`) when Redis is unreachable, `500` otherwise; the body says why.
+/// `Retry-After`) when Redis is unreachable or the hub is full, `500` otherwise; the body says
+/// why.
 impl axum::response::IntoResponse for HubError {
     fn into_response(self) -> axum::response::Response {
         match self {
-            HubError::Unavailable(_) | HubError::Unconfirmed(_) => (
+            HubError::Unavailable(_) | HubError::Unconfirmed(_) | HubError::Full(_) => (
                 http::StatusCode::SERVICE_UNAVAILABLE,
                 [(http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
                 self.to_string(),
@@ -504,12 +556,13 @@ impl axum::response::IntoResponse for HubError {
 /// The API document lists the `503` and `500` a `HubError` can become.
 impl crate::openapi::DocumentedError for HubError {
     fn responses(doc: &mut crate::openapi::OperationDoc) {
-        // Only a Redis hub answers this. The other variants cannot occur before the first event
-        // (publishing is not subscribing; a failed send means the client is gone), so the
-        // framework's own `500` stays the one documented.
+        // The other variants cannot occur before the first event (publishing is not
+        // subscribing; a failed send means the client is gone), so the framework's own `500`
+        // stays the one documented.
         doc.text_response(
             "503",
-            "The hub runs on Redis, which is unreachable; retry after `Retry-After` seconds.",
+            "The hub cannot take this subscriber now: it holds as many topics or bytes as it \
+             may, or it runs on Redis, which is unreachable. Retry after `Retry-After` seconds.",
         );
     }
 }

@@ -275,7 +275,7 @@ impl RedisHub {
         // time: a topic followed now may be dropped by the time this subscriber joins.
         let base = self.newest(topic).await?;
         let followed = topics.get(topic).is_some();
-        let mut membership = topics.join(topic, last, || base);
+        let mut membership = topics.join(topic, last, || base)?;
         if !followed {
             self.follow_changed().await;
         }

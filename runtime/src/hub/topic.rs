@@ -8,7 +8,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 use tokio::sync::futures::Notified;
@@ -48,6 +48,35 @@ pub(crate) struct Topic {
     /// Woken on every append; subscribers wait on it when they have read everything.
     appended: Notify,
     retention: Retention,
+    /// The hub's counts, which this topic's log adds to while it is registered.
+    totals: Arc<Totals>,
+}
+
+/// What a hub holds, over all its topics, kept as the topics change so that neither a cap
+/// check nor `Hub::stats` walks the topics.
+#[derive(Default)]
+pub(crate) struct Totals {
+    subscribers: AtomicUsize,
+    retained_events: AtomicUsize,
+    /// Encoded events and topic names.
+    retained_bytes: AtomicUsize,
+}
+
+impl Totals {
+    /// Adds what a log holds now, `after`, less what it held `before` (events, bytes).
+    fn account(&self, before: (usize, usize), after: (usize, usize)) {
+        change(&self.retained_events, before.0, after.0);
+        change(&self.retained_bytes, before.1, after.1);
+    }
+}
+
+/// Moves `counter` by `after - before`.
+fn change(counter: &AtomicUsize, before: usize, after: usize) {
+    if after >= before {
+        counter.fetch_add(after - before, Ordering::Relaxed);
+    } else {
+        counter.fetch_sub(before - after, Ordering::Relaxed);
+    }
 }
 
 struct Log {
@@ -65,6 +94,8 @@ struct Log {
     retained_bytes: usize,
     subscribers: usize,
     last_active: Instant,
+    /// The topic waits in the hub's queue of unused topics (at most once).
+    idle_queued: bool,
     /// Set when the topic has left the registry: nothing more is appended, subscribers end.
     closed: bool,
 }
@@ -113,6 +144,11 @@ pub(crate) enum Next {
 }
 
 impl Log {
+    /// What the log holds: events, and their bytes.
+    fn held(&self) -> (usize, usize) {
+        (self.entries.len(), self.retained_bytes)
+    }
+
     /// The position of the newest event (`first - 1` when the log is empty).
     fn head(&self) -> u64 {
         self.first + self.entries.len() as u64 - 1
@@ -199,7 +235,7 @@ impl Log {
 
 impl Topic {
     /// An empty topic whose history starts after `base`, the event numbered `base_seq`.
-    pub(crate) fn new(base: Key, base_seq: u64, retention: Retention) -> Topic {
+    fn new(base: Key, base_seq: u64, retention: Retention, totals: Arc<Totals>) -> Topic {
         Topic {
             log: Mutex::new(Log {
                 entries: VecDeque::new(),
@@ -210,10 +246,20 @@ impl Topic {
                 retained_bytes: 0,
                 subscribers: 0,
                 last_active: Instant::now(),
+                idle_queued: false,
                 closed: false,
             }),
             appended: Notify::new(),
             retention,
+            totals,
+        }
+    }
+
+    /// The log's events leave the hub's totals with it; nothing more is appended.
+    fn close_log(&self, log: &mut Log) {
+        if !log.closed {
+            log.closed = true;
+            self.totals.account(log.held(), (0, 0));
         }
     }
 
@@ -274,6 +320,7 @@ impl Topic {
             return Ok(None);
         };
         let frame = frame(key, body);
+        let before = log.held();
         let end_offset = log.head_offset() + frame.len() as u64;
         log.retained_bytes += frame.len();
         log.entries.push_back(Entry {
@@ -283,6 +330,7 @@ impl Topic {
         });
         log.last_active = Instant::now();
         log.trim(&self.retention);
+        self.totals.account(before, log.held());
         drop(log);
         self.appended.notify_waiters();
         Ok(Some(key))
@@ -292,6 +340,7 @@ impl Topic {
     fn join(&self, last: Option<Key>) -> (Joined, Cursor) {
         let mut log = self.lock();
         log.subscribers += 1;
+        self.totals.subscribers.fetch_add(1, Ordering::Relaxed);
         log.resolve(last)
     }
 
@@ -341,16 +390,30 @@ impl Topic {
     fn leave(&self, cursor: &Cursor) -> (bool, usize) {
         let mut log = self.lock();
         log.subscribers -= 1;
+        self.totals.subscribers.fetch_sub(1, Ordering::Relaxed);
         log.last_active = Instant::now();
         let behind = !log.closed && log.is_behind(cursor, self.retention.queue);
-        if log.subscribers == 0 {
+        if log.subscribers == 0 && !log.closed {
+            let before = log.held();
             log.trim(&self.retention);
+            self.totals.account(before, log.held());
         }
         (behind, log.subscribers)
     }
 
+    /// When the topic became unused, if it is unused and not yet in the queue of unused
+    /// topics: it is now.
+    fn queue_if_unused(&self) -> Option<Instant> {
+        let mut log = self.lock();
+        if log.subscribers > 0 || log.idle_queued || log.closed {
+            return None;
+        }
+        log.idle_queued = true;
+        Some(log.last_active)
+    }
+
     fn close(&self) {
-        self.lock().closed = true;
+        self.close_log(&mut self.lock());
         self.appended.notify_waiters();
     }
 }
@@ -366,18 +429,42 @@ pub(crate) fn frame(key: Key, body: &[u8]) -> Bytes {
     frame.freeze()
 }
 
-/// Removes `topic` from `map` if it is still the one registered as `name` (a newer one may
-/// have taken the name), and closes it: its subscribers end.
-fn forget(map: &mut HashMap<Arc<str>, Arc<Topic>>, name: &str, topic: &Arc<Topic>) {
-    if map.get(name).is_some_and(|t| Arc::ptr_eq(t, topic)) {
-        map.remove(name);
-    }
-    topic.close();
-}
-
 /// The topic was closed: look it up again.
 #[derive(Debug)]
 pub(crate) struct Closed;
+
+/// The hub holds as many topics, or bytes, as it may: a new topic or event is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Full {
+    Topics(usize),
+    Bytes(usize),
+}
+
+impl std::fmt::Display for Full {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Full::Topics(max) => write!(
+                f,
+                "the hub holds {max} topics, its `max_topics`: no new topic until one is evicted"
+            ),
+            Full::Bytes(max) => write!(
+                f,
+                "the hub holds {max} bytes of events and topic names, its `max_retained_bytes`: \
+                 nothing more is kept until topics are evicted"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Full {}
+
+/// How much a hub may hold, over all its topics.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caps {
+    pub(crate) topics: usize,
+    /// Encoded events and topic names.
+    pub(crate) bytes: usize,
+}
 
 /// What became of an event read from Redis.
 #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
@@ -400,11 +487,20 @@ pub(crate) enum Unused {
     Remove,
 }
 
+/// A topic in the queue of unused ones: when it became unused, its name, and the topic (gone
+/// if it was evicted or reset meanwhile).
+type UnusedTopic = (Instant, Arc<str>, Weak<Topic>);
+
 /// The topics of one hub, by name.
 pub(crate) struct Topics {
     map: Mutex<HashMap<Arc<str>, Arc<Topic>>>,
     retention: Retention,
     unused: Unused,
+    caps: Caps,
+    totals: Arc<Totals>,
+    /// Topics without subscribers, oldest first, with when they became unused: the sweeper
+    /// looks only at those due, never at every topic.
+    idle: Mutex<VecDeque<UnusedTopic>>,
     /// Subscribers dropped for falling too far behind, ever.
     dropped: AtomicU64,
     sweeper_started: AtomicBool,
@@ -434,11 +530,14 @@ impl Drop for Membership {
 }
 
 impl Topics {
-    pub(crate) fn new(retention: Retention, unused: Unused) -> Arc<Topics> {
+    pub(crate) fn new(retention: Retention, unused: Unused, caps: Caps) -> Arc<Topics> {
         Arc::new(Topics {
             map: Mutex::new(HashMap::new()),
             retention,
             unused,
+            caps,
+            totals: Arc::default(),
+            idle: Mutex::new(VecDeque::new()),
             dropped: AtomicU64::new(0),
             sweeper_started: AtomicBool::new(false),
         })
@@ -450,33 +549,79 @@ impl Topics {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn lock_idle(&self) -> MutexGuard<'_, VecDeque<UnusedTopic>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Refuses more when the hub holds `max_retained_bytes` already.
+    pub(crate) fn check_bytes(&self) -> Result<(), Full> {
+        if self.totals.retained_bytes.load(Ordering::Relaxed) >= self.caps.bytes {
+            return Err(Full::Bytes(self.caps.bytes));
+        }
+        Ok(())
+    }
+
     /// The topic named `name`, created from `base()` (the id and sequence number its history
     /// starts after) if new.
     pub(crate) fn get_or_create(
         self: &Arc<Self>,
         name: &str,
         base: impl FnOnce() -> (Key, u64),
-    ) -> Arc<Topic> {
-        let (_, topic) = self.entry(&mut self.lock(), name, base);
+    ) -> Result<Arc<Topic>, Full> {
+        let (_, topic) = self.entry(&mut self.lock(), name, base)?;
         self.start_sweeper();
-        topic
+        Ok(topic)
     }
 
-    /// The topic named `name` in `map`, created from `base()` if new.
+    /// The topic named `name` in `map`, created from `base()` if new and the caps allow.
     fn entry(
         &self,
         map: &mut HashMap<Arc<str>, Arc<Topic>>,
         name: &str,
         base: impl FnOnce() -> (Key, u64),
-    ) -> (Arc<str>, Arc<Topic>) {
+    ) -> Result<(Arc<str>, Arc<Topic>), Full> {
         if let Some((name, topic)) = map.get_key_value(name) {
-            return (name.clone(), topic.clone());
+            return Ok((name.clone(), topic.clone()));
         }
+        if map.len() >= self.caps.topics {
+            return Err(Full::Topics(self.caps.topics));
+        }
+        self.check_bytes()?;
         let (key, seq) = base();
-        let topic = Arc::new(Topic::new(key, seq, self.retention));
+        let topic = Arc::new(Topic::new(key, seq, self.retention, self.totals.clone()));
         let name: Arc<str> = name.into();
         map.insert(name.clone(), topic.clone());
-        (name, topic)
+        self.totals
+            .retained_bytes
+            .fetch_add(name.len(), Ordering::Relaxed);
+        // A topic made by a publish has no subscriber from the start.
+        self.queue_if_unused(&name, &topic);
+        Ok((name, topic))
+    }
+
+    /// Removes `topic` from `map` if it is still the one registered as `name` (a newer one may
+    /// have taken the name), and closes it: its subscribers end.
+    fn forget(&self, map: &mut HashMap<Arc<str>, Arc<Topic>>, name: &str, topic: &Arc<Topic>) {
+        if map.get(name).is_some_and(|t| Arc::ptr_eq(t, topic)) {
+            map.remove(name);
+            self.totals
+                .retained_bytes
+                .fetch_sub(name.len(), Ordering::Relaxed);
+        }
+        topic.close();
+    }
+
+    /// Puts `topic` in the queue of unused topics if this hub evicts them and it is unused.
+    fn queue_if_unused(&self, name: &Arc<str>, topic: &Arc<Topic>) {
+        if !matches!(self.unused, Unused::EvictAfter(_)) {
+            return;
+        }
+        if let Some(since) = topic.queue_if_unused() {
+            self.lock_idle()
+                .push_back((since, name.clone(), Arc::downgrade(topic)));
+        }
     }
 
     #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
@@ -492,19 +637,19 @@ impl Topics {
         name: &str,
         last: Option<Key>,
         base: impl FnOnce() -> (Key, u64),
-    ) -> Membership {
+    ) -> Result<Membership, Full> {
         let mut map = self.lock();
-        let (name, topic) = self.entry(&mut map, name, base);
+        let (name, topic) = self.entry(&mut map, name, base)?;
         let (joined, cursor) = topic.join(last);
         drop(map);
         self.start_sweeper();
-        Membership {
+        Ok(Membership {
             topics: self.clone(),
             topic,
             name,
             cursor,
             joined,
-        }
+        })
     }
 
     /// Unregisters a subscriber, counting it if it had fallen too far behind.
@@ -516,8 +661,11 @@ impl Topics {
             crate::stream_metrics::subscriber_dropped();
             tracing::debug!(topic = %membership.name, "a hub subscriber fell too far behind and was dropped");
         }
-        if matches!(self.unused, Unused::Remove) && left == 0 {
-            forget(&mut map, &membership.name, &membership.topic);
+        if left == 0 {
+            match self.unused {
+                Unused::Remove => self.forget(&mut map, &membership.name, &membership.topic),
+                Unused::EvictAfter(_) => self.queue_if_unused(&membership.name, &membership.topic),
+            }
         }
     }
 
@@ -525,7 +673,7 @@ impl Topics {
     /// Closes and forgets a topic whose history was lost: its subscribers end, and the next
     /// ones start over.
     pub(crate) fn reset(&self, name: &str, topic: &Arc<Topic>) {
-        forget(&mut self.lock(), name, topic);
+        self.forget(&mut self.lock(), name, topic);
     }
 
     #[cfg_attr(not(feature = "redis"), allow(dead_code))] // used by the Redis hub
@@ -540,20 +688,49 @@ impl Topics {
             .collect()
     }
 
-    /// Evicts the topics idle for `idle` or longer; returns how many.
+    /// Evicts the topics unused for `idle` or longer; returns how many. Only the queue's due
+    /// topics are looked at, each under the registry's lock on its own, so publishing and
+    /// subscribing wait for one topic's check at most, never for a walk over every topic.
     fn sweep(&self, idle: Duration) -> usize {
         let now = Instant::now();
-        let mut map = self.lock();
-        let before = map.len();
-        map.retain(|_, topic| {
+        let mut evicted = 0;
+        loop {
+            let due = {
+                let mut queue = self.lock_idle();
+                match queue.front() {
+                    Some((since, ..)) if now.duration_since(*since) >= idle => queue.pop_front(),
+                    _ => None,
+                }
+            };
+            let Some((_, name, topic)) = due else {
+                return evicted;
+            };
+            let Some(topic) = topic.upgrade() else {
+                continue; // evicted or reset meanwhile
+            };
+            let mut map = self.lock();
+            if !map.get(&name).is_some_and(|t| Arc::ptr_eq(t, &topic)) {
+                continue;
+            }
             let mut log = topic.lock();
-            let evict = log.subscribers == 0 && now.duration_since(log.last_active) >= idle;
-            log.closed |= evict;
-            !evict
-        });
-        before - map.len()
+            log.idle_queued = false;
+            if log.subscribers > 0 {
+                continue; // queued again when its last subscriber leaves
+            }
+            if now.duration_since(log.last_active) >= idle {
+                drop(log);
+                self.forget(&mut map, &name, &topic);
+                evicted += 1;
+            } else {
+                // Published to since it was queued: due later.
+                log.idle_queued = true;
+                let since = log.last_active;
+                drop(log);
+                self.lock_idle()
+                    .push_back((since, name, Arc::downgrade(&topic)));
+            }
+        }
     }
-
     /// Starts the task that evicts idle topics, once, if this hub evicts them. It holds only a
     /// weak reference, so it ends with the hub.
     fn start_sweeper(self: &Arc<Self>) {
@@ -585,22 +762,14 @@ impl Topics {
         });
     }
 
-    /// Counts for [`HubStats`](super::HubStats).
+    /// Counts for [`HubStats`](super::HubStats), kept as topics change: no walk.
     pub(crate) fn stats(&self) -> super::HubStats {
-        let map = self.lock();
-        let mut stats = super::HubStats {
-            topics: map.len(),
-            subscribers: 0,
-            retained_events: 0,
-            retained_bytes: 0,
+        super::HubStats {
+            topics: self.lock().len(),
+            subscribers: self.totals.subscribers.load(Ordering::Relaxed),
+            retained_events: self.totals.retained_events.load(Ordering::Relaxed),
+            retained_bytes: self.totals.retained_bytes.load(Ordering::Relaxed),
             dropped_subscribers: self.dropped.load(Ordering::Relaxed),
-        };
-        for topic in map.values() {
-            let log = topic.lock();
-            stats.subscribers += log.subscribers;
-            stats.retained_events += log.entries.len();
-            stats.retained_bytes += log.retained_bytes;
         }
-        stats
     }
 }
