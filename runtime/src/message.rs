@@ -44,7 +44,8 @@ impl<E> Message<E> {
     /// Sets the `id:` field, which a reconnecting client sends back as `Last-Event-ID`.
     ///
     /// A number converts into an [`EventId`] directly; text is checked where it is made, with
-    /// [`EventId::new`] (or `try_into()`), since CR, LF or NUL cannot travel in an id. A hub's
+    /// [`EventId::new`] (or `try_into()`), since an id must be printable ASCII to come back in a
+    /// `Last-Event-ID` header. A hub's
     /// ids are `EventId`s already. An empty id resets the client's last event id.
     ///
     /// ```

@@ -70,7 +70,7 @@ impl<E> std::fmt::Debug for Sender<E> {
 pub enum SendError {
     /// The client is gone (or the stream ended): nothing more can be sent.
     Disconnected,
-    /// An id contains CR, LF or NUL: [`EventId::new`](crate::EventId::new) refused it, and `?` turned that into
+    /// An id a client could not send back: [`EventId::new`](crate::EventId::new) refused it, and `?` turned that into
     /// this error (a [`Message`] only carries checked ids, so `send` never returns it).
     InvalidId(InvalidField),
     /// The payload failed to serialize; nothing was sent.

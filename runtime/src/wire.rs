@@ -94,8 +94,16 @@ impl fmt::Display for EventName {
     }
 }
 
-/// The `id:` field of an event: no CR, LF or NUL (a client ignores an id containing NUL, and
-/// a line break would inject a field). The empty id is valid: it resets a client's last event id.
+/// The `id:` field of an event, which a reconnecting client sends back in its `Last-Event-ID`
+/// header: printable ASCII (spaces only between other characters). The empty id is valid: it
+/// resets a client's last event id.
+///
+/// A line break would inject a field and a client ignores an id containing NUL; other control
+/// characters cannot be sent in a header by most clients, and text beyond ASCII not by `fetch`
+/// (its headers are Latin-1 byte strings: `é` would come back as a byte that is not UTF-8, and
+/// `✓` cannot be sent at all), and spaces at either end are trimmed off a header. A client
+/// that cannot send its id back would resume with nothing, never told it missed events. Encode
+/// such ids (as hex, or percent-encoding) before they become event ids.
 ///
 /// ```
 /// use tidings::EventId;
@@ -103,6 +111,9 @@ impl fmt::Display for EventName {
 /// assert_eq!(EventId::new("42").unwrap().to_string(), "42");
 /// assert_eq!(serde_json::to_string(&EventId::new("42").unwrap()).unwrap(), r#""42""#);
 /// assert!(EventId::new("4\r\nevent: spoofed").is_err());
+/// assert!(EventId::new("café").is_err());
+/// assert!(EventId::new(" 42").is_err());
+/// assert!(EventId::new("room 7:42").is_ok());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EventId(String);
@@ -112,6 +123,15 @@ impl EventId {
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidField> {
         let id = id.into();
         check_single_line("id", &id)?;
+        let printable = id.bytes().all(|byte| matches!(byte, b' '..=b'~'));
+        if !printable || id.starts_with(' ') || id.ends_with(' ') {
+            return Err(InvalidField {
+                field: "id",
+                reason: "a client sends it back in its `Last-Event-ID` header, which carries \
+                         printable ASCII only (no control characters, no text beyond ASCII, no \
+                         space at either end): encode the id first",
+            });
+        }
         Ok(EventId(id))
     }
 
@@ -157,8 +177,8 @@ impl TryFrom<&str> for EventId {
 }
 
 /// What [`Message::id`](crate::Message::id) accepts: an [`EventId`], or a number, which is
-/// always a valid id. Text is not accepted as is, since it may hold CR, LF or NUL: check it where
-/// it is made, with [`EventId::new`].
+/// always a valid id. Text is not accepted as is, since it may hold what no id can carry (CR, LF,
+/// NUL, text beyond ASCII): check it where it is made, with [`EventId::new`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an event id",
     label = "text must be checked: it may hold CR, LF or NUL, which no id can carry",

@@ -122,7 +122,7 @@ impl crate::openapi::DocumentedError for SendError {
         doc.text_response(
             "500",
             "An event could not be sent before the stream started: its payload failed to \
-             serialize, or its id contains CR, LF or NUL (the body says which).",
+             serialize, or its id is not one a client can send back (the body says which).",
         );
     }
 }
