@@ -231,7 +231,7 @@ async fn a_publish_retried_after_its_reply_was_lost_is_stored_once() {
     let id = publishing.await.unwrap().unwrap();
 
     assert_eq!(
-        redis.command("XLEN tidings:t").trim(),
+        redis.command("XLEN tidings:{t}").trim(),
         ":3",
         "one entry per publish"
     );
@@ -263,7 +263,7 @@ async fn a_publish_whose_reply_never_comes_may_have_been_published_and_says_so()
         "{error}"
     );
     assert_eq!(
-        redis.command("XLEN tidings:t").trim(),
+        redis.command("XLEN tidings:{t}").trim(),
         ":2",
         "it was published"
     );
@@ -489,4 +489,47 @@ async fn an_unreachable_redis_is_a_typed_error() {
         .redis(&format!("redis://127.0.0.1:{closed_port}/"))
         .await;
     assert!(matches!(hub, Err(HubError::Unavailable(_))));
+}
+
+#[tokio::test]
+async fn hubs_whose_prefixes_nest_never_share_a_topic() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let url = redis.url();
+    let on = |prefix: &'static str| Hub::<Feed>::builder().redis_prefix(prefix).redis(&url);
+    let (app, chat) = (on("app:").await.unwrap(), on("app:chat:").await.unwrap());
+    let mut x = open(&client(&chat), "x", None).await;
+    // `app:` + `chat:x` spells what `app:chat:` + `x` spelled before the braces.
+    app.publish("chat:x", item(1)).await.unwrap();
+    let own = chat.publish("x", item(2)).await.unwrap();
+    assert_eq!(
+        next_events(&mut x, 1).await,
+        [(own.as_str().to_owned(), item(2))],
+        "the other hub's event came through"
+    );
+}
+
+#[tokio::test]
+async fn a_prefix_with_a_brace_and_a_cluster_node_are_refused_with_a_config_error() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let braced = Hub::<Feed>::builder()
+        .redis_prefix("app{")
+        .redis(&redis.url())
+        .await;
+    assert!(
+        matches!(&braced, Err(HubError::Config(e)) if e.to_string().contains("brace")),
+        "{braced:?}"
+    );
+
+    let Some(node) = RedisServer::start_with(false, &["--cluster-enabled", "yes"]) else {
+        return;
+    };
+    let clustered = Hub::<Feed>::builder().redis(&node.url()).await;
+    assert!(
+        matches!(&clustered, Err(HubError::Config(e)) if e.to_string().contains("Cluster")),
+        "{clustered:?}"
+    );
 }

@@ -239,6 +239,8 @@ pub struct RedisServer {
     port: u16,
     dir: std::path::PathBuf,
     persistent: bool,
+    /// More of `redis-server`'s options, as `--name value` pairs.
+    options: Vec<String>,
     process: Option<std::process::Child>,
 }
 
@@ -248,6 +250,12 @@ impl RedisServer {
     /// A `persistent` server writes every command to its append-only file before answering,
     /// so it keeps its data when killed and restarted.
     pub fn start(persistent: bool) -> Option<RedisServer> {
+        RedisServer::start_with(persistent, &[])
+    }
+
+    /// [`start`](RedisServer::start), with more of `redis-server`'s options
+    /// (`["--cluster-enabled", "yes"]`).
+    pub fn start_with(persistent: bool, options: &[&str]) -> Option<RedisServer> {
         let installed = std::process::Command::new("redis-server")
             .arg("--version")
             .output()
@@ -272,6 +280,7 @@ impl RedisServer {
             port,
             dir,
             persistent,
+            options: options.iter().map(|option| option.to_string()).collect(),
             process: None,
         };
         server.restart();
@@ -334,6 +343,7 @@ impl RedisServer {
                 "--appendfsync",
                 "always",
             ])
+            .args(&self.options)
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server starts");

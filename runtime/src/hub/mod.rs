@@ -389,7 +389,9 @@ impl<E> HubBuilder<E> {
     }
 
     /// The prefix of the Redis keys of this hub's topics (default `tidings:`): give hubs of
-    /// different event enums on one Redis different prefixes.
+    /// different event enums on one Redis different prefixes. A prefix may begin another
+    /// (`app:` and `app:chat:`): the topic follows it in braces, so their keys never meet. A
+    /// prefix with a brace is refused when the hub connects ([`HubError::Config`]).
     #[cfg(feature = "redis")]
     pub fn redis_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.redis_prefix = prefix.into();
@@ -399,18 +401,24 @@ impl<E> HubBuilder<E> {
     /// A hub over Redis Streams at `url` (`redis://host:port/db`), shared by every instance
     /// built on the same Redis: a client resumes on any of them. Feature `redis`.
     ///
-    /// Each topic is the stream `{prefix}{topic}`, trimmed to about [`replay`](Self::replay)
+    /// Each topic is the stream `{prefix}{{topic}}` (`tidings:{lobby}`), trimmed to about [`replay`](Self::replay)
     /// events but never below 1,000 (so that an instance's reader, busy for a moment, never
     /// finds the events it had yet to read trimmed away); Redis trims by count, so
     /// [`replay_bytes`](Self::replay_bytes) does not apply. Entry ids are the event ids. Each
     /// instance reads Redis with one connection for all its subscribers, plus one for
-    /// commands; both reconnect by themselves.
+    /// commands; both reconnect by themselves. The reader's one `XREAD` names every topic the
+    /// instance has subscribers for, and is sent again after each batch and each newly
+    /// followed topic: its cost grows with the topics one instance follows at once (hundreds
+    /// are cheap; for tens of thousands, spread them over more instances).
+    ///
+    /// Redis Cluster is not supported (that `XREAD` spans slots): the hub refuses a cluster
+    /// node with [`HubError::Config`]. A standalone Redis, with replicas or Sentinel, is.
     ///
     /// While Redis is down, [`Hub::publish`] and [`Hub::subscribe`] fail at once with
     /// [`HubError::Unavailable`] (a handler answers `503` with `Retry-After`); each tries once
     /// more after a dropped connection, a publish without ever appending twice. Fails with
     /// [`HubError::Unavailable`] if Redis cannot be reached now, [`HubError::Config`] if `url`
-    /// does not parse.
+    /// does not parse, the prefix holds a brace, or Redis is a cluster.
     ///
     /// ```no_run
     /// # #[tidings::sse_events] enum ChatEvent { Posted(String) }

@@ -1,6 +1,7 @@
 //! The hub over Redis Streams (feature `redis`).
 //!
-//! Each topic is a stream, `{prefix}{topic}`, trimmed to the replay window (`MAXLEN ~`); its
+//! Each topic is a stream, `{prefix}{{topic}}` (the braces keep two prefixes where one begins
+//! the other from sharing keys), trimmed to the replay window (`MAXLEN ~`); its
 //! entry ids are the event ids, so a client resumes on any instance. An entry holds the encoded
 //! event (`e`) and a dense per-topic sequence number (`s`), appended in one step by a script, so
 //! that a reader can tell "nothing in between" from "history lost".
@@ -127,10 +128,7 @@ impl RedisHub {
         let mut commands = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(unavailable)?;
-        redis::cmd("PING")
-            .query_async::<()>(&mut commands)
-            .await
-            .map_err(unavailable)?;
+        check_setup(prefix, &mut commands).await?;
         let reader = Arc::new(ReaderState {
             client_id: AtomicU64::new(0),
             followed_changed: Notify::new(),
@@ -155,7 +153,7 @@ impl RedisHub {
     }
 
     fn key(&self, topic: &str) -> String {
-        format!("{}{topic}", self.prefix)
+        stream_key(&self.prefix, topic)
     }
 
     /// Appends an encoded event (without its `id:` line) to the topic's stream. Tried once more
@@ -447,7 +445,7 @@ async fn read_until_error(
             .arg(BLOCK.as_millis() as u64)
             .arg("STREAMS");
         for (name, _, _) in &followed {
-            read.arg(format!("{prefix}{name}"));
+            read.arg(stream_key(prefix, name));
         }
         for (_, _, newest) in &followed {
             read.arg(newest.to_string());
@@ -456,7 +454,7 @@ async fn read_until_error(
         let reply: Value = read.query_async(&mut connection).await?;
         let by_key: HashMap<String, (&Arc<str>, &Arc<Topic>)> = followed
             .iter()
-            .map(|(name, topic, _)| (format!("{prefix}{name}"), (name, topic)))
+            .map(|(name, topic, _)| (stream_key(prefix, name), (name, topic)))
             .collect();
         for (key, entries) in parse_read_reply(reply) {
             let Some((name, topic)) = by_key.get(&key) else {
@@ -479,6 +477,40 @@ async fn read_until_error(
     }
 }
 
+/// The key of `topic`'s stream: the prefix, then the topic in braces. The prefix holds no
+/// brace (checked when the hub connects), so the first brace ends it and no two hubs whose
+/// prefixes nest (`app:` and `app:chat:`) share a key. The braces are also a Redis Cluster
+/// hash tag, which keeps a topic's stream and its publish nonces in one slot.
+fn stream_key(prefix: &str, topic: &str) -> String {
+    format!("{prefix}{{{topic}}}")
+}
+
+/// Refuses what this hub cannot work with: a prefix with a brace (see [`stream_key`]), or a
+/// Redis Cluster, whose nodes refuse the reader's `XREAD` over topics in several slots.
+async fn check_setup(prefix: &str, commands: &mut ConnectionManager) -> Result<(), HubError> {
+    if prefix.contains(['{', '}']) {
+        return Err(HubError::Config(
+            format!("the Redis prefix `{prefix}` contains a brace, which ends it in the keys: choose one without").into(),
+        ));
+    }
+    let cluster: String = redis::cmd("INFO")
+        .arg("cluster")
+        .query_async(commands)
+        .await
+        .map_err(unavailable)?;
+    if cluster
+        .lines()
+        .any(|line| line.trim() == "cluster_enabled:1")
+    {
+        return Err(HubError::Config(
+            "Redis Cluster is not supported: point the hub at a standalone Redis (or a primary \
+             with replicas, or Sentinel's primary)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 async fn entry_exists(
     connection: &mut MultiplexedConnection,
     prefix: &str,
@@ -486,7 +518,7 @@ async fn entry_exists(
     key: Key,
 ) -> Result<bool, RedisError> {
     let reply: Value = redis::cmd("XRANGE")
-        .arg(format!("{prefix}{topic}"))
+        .arg(stream_key(prefix, topic))
         .arg(key.to_string())
         .arg(key.to_string())
         .query_async(connection)
