@@ -16,7 +16,7 @@ enum Job {
     /// Progress, in percent.
     Progress(u32),
     /// The job failed; the stream ends.
-    #[sse(raw)]
+    #[sse(raw, end)]
     Failed(String),
 }
 
@@ -124,5 +124,58 @@ fn the_document_says_an_error_ends_the_stream_with_an_event() {
     assert!(
         description.contains("If the handler fails after the stream started, the stream ends with the event its error becomes."),
         "{description}"
+    );
+}
+
+/// A job started with a POST that fails once it has started.
+#[sse_handler(post, "/jobs", error_event = |error: &JobError| Job::Failed(format!("{error:?}")))]
+async fn start_job(
+    axum::extract::State(posts): axum::extract::State<
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    >,
+    tx: Sender<Job>,
+) -> Result<(), JobError> {
+    posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    tx.send(Job::Progress(50)).await?;
+    Err(JobError::Crashed("the disk is full"))
+}
+
+/// A client told to reconnect whenever a response ends (a POST subscription) still stops for
+/// good at the event an error became: the failed job is not started again.
+#[tokio::test]
+async fn a_client_that_reconnects_on_end_stops_at_the_error_event_and_posts_once() {
+    use futures::StreamExt;
+    let posts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let router = SseApi::stateful("t", "1")
+        .handler(start_job)
+        .into_router()
+        .with_state(posts.clone());
+    let server = tidings_test_support::serve(router).await;
+    let mut events = tidings::client::EventSource::post(format!("http://{}/jobs", server.addr))
+        .body("{}")
+        .initial_retry(std::time::Duration::from_millis(10))
+        .reconnect_on_end(true)
+        .typed::<Job>();
+    let mut received = Vec::new();
+    let until_end = async {
+        while let Some(event) = events.next().await {
+            received.push(event.unwrap().event);
+        }
+    };
+    tokio::time::timeout(tidings_test_support::PATIENCE, until_end)
+        .await
+        .expect("the client went on after the error event");
+    assert_eq!(
+        received,
+        [
+            Job::Progress(50),
+            Job::Failed("Crashed(\"the disk is full\")".into())
+        ]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        posts.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the job was posted again"
     );
 }

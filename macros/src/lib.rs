@@ -61,7 +61,10 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   says so;
 /// - `error_event = |error: &MyError| Feed::Failed(error.to_string())`: what a returned `Err`
 ///   becomes once the stream has started: the stream's last event, instead of only a log line
-///   (before the first event the error is still its own response); the API document says so;
+///   (before the first event the error is still its own response); the API document says so.
+///   The event must be `#[sse(end)]`, and the closure must end in its variant, written out (or
+///   in a `match` whose arms each do), so that this is checked at compile time: clients stop for
+///   good after it instead of reconnecting and running the failed work again;
 /// - `deprecated`.
 ///
 /// The doc comment gives the summary (first paragraph) and the description (the rest).

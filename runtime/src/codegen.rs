@@ -53,6 +53,47 @@ impl crate::SseEvents for Rejected {
     }
 }
 
+/// Checks, as the crate compiles, that the variant `variant` of `E`, which a handler's
+/// `error_event` makes, ends the stream (`#[sse(end)]`): a client that reconnected after it would
+/// run the failed work again.
+#[doc(hidden)]
+pub const fn assert_error_event_ends<E: crate::SseEvents>(variant: &str) {
+    let events = E::EVENTS;
+    let mut index = 0;
+    while index < events.len() {
+        if const_str_eq(events[index].variant, variant) {
+            if !events[index].ends_stream {
+                panic!(
+                    "the event `error_event` makes must end the stream: mark its variant \
+                     `#[sse(end)]`, so that clients stop for good after it instead of \
+                     reconnecting and running the failed work again"
+                );
+            }
+            return;
+        }
+        index += 1;
+    }
+    panic!(
+        "`error_event`'s closure must end in a variant of the stream's events, written out \
+         (`Feed::Failed(..)`), so that tidings can check it ends the stream"
+    );
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Decodes one JSON payload, naming the event in the error.
 #[doc(hidden)]
 pub fn decode_json<'de, T: serde::Deserialize<'de>>(

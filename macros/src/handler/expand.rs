@@ -127,6 +127,19 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
             }
         }
     };
+    // Each event the error can become must end the stream, so that clients stop for good after
+    // it instead of running the failed work again; checked as the crate compiles, at the
+    // user's variant.
+    let error_variants_end = h.error_variants.iter().map(|path| {
+        let variant = path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
+        quote_spanned! {path.span()=>
+            const _: () = ::tidings::codegen::assert_error_event_ends::<#events>(#variant);
+        }
+    });
     // A value of another type than the stream's events fails here, at the user's expression.
     let farewell_config = h.attrs.on_shutdown.as_ref().map(|event| {
         quote_spanned! {event.span()=>
@@ -154,6 +167,8 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
             #[doc(hidden)]
             #vis #sig #block
         }
+
+        #(#error_variants_end)*
 
         #[automatically_derived]
         impl #impl_generics ::tidings::codegen::SseHandler<S, #trait_m> for #ident

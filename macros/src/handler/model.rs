@@ -20,6 +20,64 @@ pub(crate) struct Handler {
     /// The `E` of `Sender<E>`.
     pub(crate) events: Type,
     pub(crate) docs: Docs,
+    /// The variants `error_event`'s closure can make, as written: each must be `#[sse(end)]`.
+    pub(crate) error_variants: Vec<syn::Path>,
+}
+
+/// The variants an `error_event` closure makes: the paths its result is written with, through
+/// blocks, `match` arms and `if` branches (`|e| Feed::Failed(e.to_string())`). Anything else is
+/// refused: what the closure makes must be seen to be checked.
+fn error_variants(expr: &syn::Expr, errors: &mut Errors) -> Vec<syn::Path> {
+    use syn::Expr;
+    fn walk(expr: &Expr, found: &mut Vec<syn::Path>) -> Result<(), proc_macro2::Span> {
+        match expr {
+            Expr::Path(path) => found.push(path.path.clone()),
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => found.push(path.path.clone()),
+                other => return Err(syn::spanned::Spanned::span(other)),
+            },
+            Expr::Struct(literal) => found.push(literal.path.clone()),
+            Expr::Paren(inner) => walk(&inner.expr, found)?,
+            Expr::Block(block) => walk_block(&block.block, found)?,
+            Expr::Match(matched) => {
+                for arm in &matched.arms {
+                    walk(&arm.body, found)?;
+                }
+            }
+            Expr::If(branch) => {
+                walk_block(&branch.then_branch, found)?;
+                match &branch.else_branch {
+                    Some((_, otherwise)) => walk(otherwise, found)?,
+                    None => return Err(syn::spanned::Spanned::span(branch)),
+                }
+            }
+            other => return Err(syn::spanned::Spanned::span(other)),
+        }
+        Ok(())
+    }
+    fn walk_block(block: &syn::Block, found: &mut Vec<syn::Path>) -> Result<(), proc_macro2::Span> {
+        match block.stmts.last() {
+            Some(syn::Stmt::Expr(last, None)) => walk(last, found),
+            _ => Err(syn::spanned::Spanned::span(block)),
+        }
+    }
+    let syn::Expr::Closure(closure) = expr else {
+        errors.spanned(
+            expr,
+            "`error_event` takes a closure that makes the event, written out, so that tidings can \
+             check it ends the stream: `error_event = |error: &MyError| Feed::Failed(error.to_string())`",
+        );
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    if let Err(span) = walk(&closure.body, &mut found) {
+        errors.push(syn::Error::new(
+            span,
+            "`error_event`'s closure must end in the event it makes, written out (`Feed::Failed(..)`, \
+             or a `match` whose arms each do), so that tidings can check it ends the stream",
+        ));
+    }
+    found
 }
 
 /// The `E` of a type spelled `Sender<E>` or `some::path::Sender<E>`.
@@ -175,6 +233,10 @@ pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> O
         }
     }
 
+    let error_variants = attrs
+        .error_event
+        .as_ref()
+        .map_or_else(Vec::new, |expr| error_variants(expr, errors));
     if let Some(error_event) = &attrs.error_event {
         if matches!(sig.output, syn::ReturnType::Default) {
             errors.spanned(
@@ -196,5 +258,6 @@ pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> O
         args,
         events,
         docs,
+        error_variants,
     })
 }
