@@ -275,6 +275,8 @@ impl SseHandler<(), ()> for RoomFeed {
             headers: &[],
             max_streams: None,
             farewell: None,
+            max_age: None,
+            age_farewell: None,
             error_event: false,
         }
     }
@@ -331,6 +333,8 @@ impl SseHandler<(), ()> for Lookup {
             headers: &[],
             max_streams: None,
             farewell: None,
+            max_age: None,
+            age_farewell: None,
             error_event: false,
         }
     }

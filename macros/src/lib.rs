@@ -56,6 +56,11 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   `Content-Length`, `Transfer-Encoding` and connection headers are refused);
 /// - `max_streams = 100`: the most streams of this handler open at once; one more is refused
 ///   with `503` and `Retry-After` before the handler runs (see also `SseApi::max_streams`);
+/// - `max_age = "30m"` (`ms`, `s`, `m` or `h`): how long each stream lasts at most, over
+///   `SseApi::max_stream_age`; then it ends with a `retry:` hint, and its client reconnects with
+///   its `Last-Event-ID`; the API document says so;
+/// - `on_max_age = Feed::Reconnect`: an event of the stream's enum that a stream sends last
+///   when it reaches its maximum age, with the hint;
 /// - `on_shutdown = ChatEvent::ServerRestarting`: an event of the stream's enum that each
 ///   stream sends last when the server shuts down (see `SseApi::shutdown`); the API document
 ///   says so;

@@ -52,6 +52,11 @@ pub struct StreamConfig {
     pub(crate) farewell: Option<Bytes>,
     /// How long an event may wait for a client that does not take it before the stream ends.
     pub(crate) stall_deadline: Option<Duration>,
+    /// How long a stream lasts at most (`max_age`, or the API's `max_stream_age`).
+    pub(crate) max_age: Option<Duration>,
+    /// What a stream that reaches its maximum age sends last: its `on_max_age` event, if any,
+    /// and the `retry:` hint, encoded.
+    pub(crate) age_farewell: Bytes,
 }
 
 impl Default for StreamConfig {
@@ -66,6 +71,8 @@ impl Default for StreamConfig {
             limits: StreamLimits::default(),
             farewell: None,
             stall_deadline: Some(StreamConfig::DEFAULT_STALL_DEADLINE),
+            max_age: None,
+            age_farewell: retry_hint(),
         }
     }
 }
@@ -78,6 +85,24 @@ impl StreamConfig {
         self.farewell = crate::sender::encode_ahead(event, "on_shutdown");
         self
     }
+
+    /// These settings, with `event` as what each stream sends last when it reaches its maximum
+    /// age (`#[sse_handler(.., on_max_age = ..)]`), with the `retry:` hint. An event that fails
+    /// to encode is logged and left out: the streams then end with the hint alone.
+    pub fn age_farewell<E: SseEvents>(mut self, event: E) -> Self {
+        let message = crate::Message::new(event).retry(StreamConfig::AGE_RETRY);
+        if let Ok(frame) = crate::sender::encode(&message).inspect_err(
+            |e| tracing::error!(error = %e, "the `on_max_age` event cannot be encoded"),
+        ) {
+            self.age_farewell = frame;
+        }
+        self
+    }
+
+    /// What a stream that reached its maximum age tells its client to wait before reconnecting
+    /// (`retry:`): long enough for a load balancer to send it elsewhere, short enough to go
+    /// unnoticed.
+    pub const AGE_RETRY: Duration = Duration::from_secs(1);
 
     /// How long a handler may go without its first event before the head is sent anyway.
     pub const DEFAULT_OPEN_DEADLINE: Duration = Duration::from_millis(100);
@@ -107,4 +132,10 @@ impl<E: IntoResponse> HandlerOutcome for Result<(), E> {
     fn into_failure(self) -> Option<Response> {
         self.err().map(IntoResponse::into_response)
     }
+}
+
+/// A `retry:` hint alone, which a stream that reached its maximum age ends with when its handler
+/// has no `on_max_age` event: clients reconnect after [`StreamConfig::AGE_RETRY`].
+fn retry_hint() -> Bytes {
+    Bytes::from(format!("retry:{}\n\n", StreamConfig::AGE_RETRY.as_millis()))
 }

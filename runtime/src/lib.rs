@@ -75,6 +75,7 @@ mod limits;
 mod message;
 mod meta;
 pub mod openapi;
+mod random;
 mod sender;
 mod shutdown;
 pub mod stream_metrics;

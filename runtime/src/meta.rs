@@ -32,6 +32,10 @@ pub struct HandlerMeta {
     pub max_streams: Option<usize>,
     /// The event its streams send last when the server shuts down (`on_shutdown = ..`).
     pub farewell: Option<fn() -> &'static EventInfo>,
+    /// How long its streams last at most (`max_age = "30m"`), over the API's own setting.
+    pub max_age: Option<std::time::Duration>,
+    /// The event its streams send last when they reach their maximum age (`on_max_age = ..`).
+    pub age_farewell: Option<fn() -> &'static EventInfo>,
     /// Whether an error after the stream started becomes its last event (`error_event = ..`).
     pub error_event: bool,
 }

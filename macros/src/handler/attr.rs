@@ -19,6 +19,7 @@ pub(crate) const METHODS: &[(&str, &str)] = &[
 const KEYS: &str = "`tag = \"...\"`, `tags(\"...\", ...)`, `operation_id = \"...\"`, \
                     `keep_alive = \"15s\" | \"500ms\" | \"off\"`, \
                     `headers(\"x-name\" = \"what it says\", ...)`, `max_streams = 100`, \
+                    `max_age = \"30m\"`, `on_max_age = Event::Variant`, \
                     `on_shutdown = Event::Variant`, `error_event = |error| ..` and `deprecated`";
 
 const HEADERS_SHAPE: &str =
@@ -70,6 +71,10 @@ pub(crate) struct HandlerAttrs {
     pub(crate) headers: Vec<(String, LitStr)>,
     /// The most streams of this handler open at once.
     pub(crate) max_streams: Option<usize>,
+    /// How long a stream lasts at most, in milliseconds.
+    pub(crate) max_age_millis: Option<u64>,
+    /// The event a stream sends last when it reaches its maximum age.
+    pub(crate) on_max_age: Option<Expr>,
     /// The event each stream sends last when the server shuts down.
     pub(crate) on_shutdown: Option<Expr>,
     /// What turns the handler's error (by reference) into its stream's last event.
@@ -118,6 +123,8 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
         deprecated: false,
         headers: Vec::new(),
         max_streams: None,
+        max_age_millis: None,
+        on_max_age: None,
         on_shutdown: None,
         error_event: None,
     };
@@ -239,6 +246,20 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
                     ),
                 }
             }
+            (Meta::NameValue(nv), "max_age") => {
+                if attrs.max_age_millis.is_some() {
+                    errors.spanned(&nv.path, "`max_age` is given twice");
+                }
+                if let Some(value) = string(&nv.value, "max_age", errors) {
+                    match max_age(&value.value()) {
+                        Ok(millis) => attrs.max_age_millis = Some(millis),
+                        Err(problem) => errors.spanned(&value, problem),
+                    }
+                }
+            }
+            (Meta::NameValue(nv), "on_max_age") => {
+                expression_once(&mut attrs.on_max_age, nv, errors);
+            }
             (Meta::NameValue(nv), "on_shutdown") => {
                 expression_once(&mut attrs.on_shutdown, nv, errors);
             }
@@ -248,7 +269,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
             (
                 _,
                 "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated" | "headers"
-                | "max_streams" | "on_shutdown" | "error_event",
+                | "max_streams" | "max_age" | "on_max_age" | "on_shutdown" | "error_event",
             ) => {
                 errors.spanned(&meta, format!("malformed `{name}`; the keys are {KEYS}"));
             }
@@ -278,7 +299,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
     attrs
 }
 
-/// Keeps the expression of a key that takes one (`on_shutdown`, `error_event`); the compiler
+/// Keeps the expression of a key that takes one (`on_shutdown`, `on_max_age`, `error_event`); the compiler
 /// checks its type where the generated code uses it. A second one is an error at its key.
 fn expression_once(slot: &mut Option<Expr>, key: &syn::MetaNameValue, errors: &mut Errors) {
     if slot.is_some() {
@@ -334,18 +355,42 @@ fn string(value: &Expr, key: &str, errors: &mut Errors) -> Option<LitStr> {
     }
 }
 
-/// `"off"`, `"<n>ms"`, `"<n>s"` or `"<n>m"`, with `n > 0`.
+/// `"off"`, or a positive duration (see [`positive_millis`]).
 fn keep_alive(value: &str) -> Result<KeepAlive, String> {
-    const EXPECTED: &str =
-        "expected \"off\" or a positive interval such as \"500ms\", \"15s\" or \"2m\"";
     if value == "off" {
         return Ok(KeepAlive::Off);
     }
+    const EXPECTED: &str = "\"off\" or a positive interval such as \"500ms\", \"15s\" or \"2m\"";
+    match millis(value, "keep_alive", EXPECTED)? {
+        0 => Err(format!(
+            "`keep_alive = \"{value}\"` is zero; to turn keep-alive off write `keep_alive = \"off\"`"
+        )),
+        millis => Ok(KeepAlive::EveryMillis(millis)),
+    }
+}
+
+/// A positive duration (see [`millis`]) for `max_age`.
+fn max_age(value: &str) -> Result<u64, String> {
+    match millis(
+        value,
+        "max_age",
+        "a duration such as \"30s\", \"10m\" or \"2h\"",
+    )? {
+        0 => Err(format!(
+            "`max_age = \"{value}\"` is zero; leave `max_age` out for streams without a limit"
+        )),
+        millis => Ok(millis),
+    }
+}
+
+/// `"<n>ms"`, `"<n>s"`, `"<n>m"` or `"<n>h"`, in milliseconds; the error names `key` and what
+/// it `expected`.
+fn millis(value: &str, key: &str, expected: &str) -> Result<u64, String> {
     let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => value.split_at(i),
         None => {
             return Err(format!(
-                "`keep_alive = \"{value}\"` has no unit; {EXPECTED}"
+                "`{key} = \"{value}\"` has no unit; expected {expected}"
             ))
         }
     };
@@ -353,19 +398,18 @@ fn keep_alive(value: &str) -> Result<KeepAlive, String> {
         "ms" => 1,
         "s" => 1_000,
         "m" => 60_000,
-        _ => return Err(format!("invalid `keep_alive = \"{value}\"`; {EXPECTED}")),
+        "h" => 3_600_000,
+        _ => {
+            return Err(format!(
+                "invalid `{key} = \"{value}\"`; expected {expected}"
+            ))
+        }
     };
-    let millis = number
+    number
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(factor))
-        .ok_or_else(|| format!("invalid `keep_alive = \"{value}\"`; {EXPECTED}"))?;
-    if millis == 0 {
-        return Err(format!(
-            "`keep_alive = \"{value}\"` is zero; to turn keep-alive off write `keep_alive = \"off\"`"
-        ));
-    }
-    Ok(KeepAlive::EveryMillis(millis))
+        .ok_or_else(|| format!("invalid `{key} = \"{value}\"`; expected {expected}"))
 }
 
 /// The `{param}` names of an axum 0.8 route, or every problem with it.
@@ -485,8 +529,17 @@ mod tests {
             keep_alive("2m"),
             Ok(KeepAlive::EveryMillis(120_000))
         ));
-        for bad in ["0s", "15", "fast", "s", "1h", ""] {
+        for bad in ["0s", "15", "fast", "s", "1d", ""] {
             assert!(keep_alive(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn max_age_values() {
+        assert_eq!(max_age("2h"), Ok(7_200_000));
+        assert_eq!(max_age("30m"), Ok(1_800_000));
+        for bad in ["0m", "off", "10", "1d", ""] {
+            assert!(max_age(bad).is_err(), "{bad}");
         }
     }
 }

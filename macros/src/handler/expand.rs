@@ -146,6 +146,11 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
             let config = config.farewell::<#events>(#event);
         }
     });
+    let age_farewell_config = h.attrs.on_max_age.as_ref().map(|event| {
+        quote_spanned! {event.span()=>
+            let config = config.age_farewell::<#events>(#event);
+        }
+    });
 
     // Each input and the error type describe themselves in the API document when they know how;
     // the probes compile to nothing for types that do not.
@@ -194,6 +199,7 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
                 config: ::tidings::codegen::StreamConfig,
             ) -> ::tidings::codegen::axum::routing::MethodRouter<S> {
                 #farewell_config
+                #age_farewell_config
                 ::tidings::codegen::axum::routing::on(
                     ::tidings::codegen::axum::routing::MethodFilter::#method_filter,
                     move |#(#closure_args),*| {
@@ -270,16 +276,11 @@ fn meta(h: &Handler) -> TokenStream {
             ::tidings::codegen::ResponseHeader { name: #name, description: #description }
         }
     });
-    let farewell = match &attrs.on_shutdown {
-        // The event's type is checked once, where the stream config takes it (see
-        // `farewell_config`); here it only names itself.
-        Some(event) => quote! {
-            ::core::option::Option::Some({
-                fn farewell() -> &'static ::tidings::codegen::EventInfo {
-                    ::tidings::SseEvents::event_info(&(#event))
-                }
-                farewell
-            })
+    let farewell = event_info_fn(attrs.on_shutdown.as_ref());
+    let age_farewell = event_info_fn(attrs.on_max_age.as_ref());
+    let max_age = match attrs.max_age_millis {
+        Some(ms) => quote! {
+            ::core::option::Option::Some(::core::time::Duration::from_millis(#ms))
         },
         None => quote!(::core::option::Option::None),
     };
@@ -302,7 +303,26 @@ fn meta(h: &Handler) -> TokenStream {
             headers: &[#(#headers),*],
             max_streams: #max_streams,
             farewell: #farewell,
+            max_age: #max_age,
+            age_farewell: #age_farewell,
             error_event: #error_event,
         }
+    }
+}
+
+/// A function giving what the event `event` (of `on_shutdown` or `on_max_age`) is, for the API
+/// document. The event's type is checked once, where the stream config takes it (see
+/// `farewell_config`); here it only names itself.
+fn event_info_fn(event: Option<&syn::Expr>) -> TokenStream {
+    match event {
+        Some(event) => quote! {
+            ::core::option::Option::Some({
+                fn event_info() -> &'static ::tidings::codegen::EventInfo {
+                    ::tidings::SseEvents::event_info(&(#event))
+                }
+                event_info
+            })
+        },
+        None => quote!(::core::option::Option::None),
     }
 }

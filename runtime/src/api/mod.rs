@@ -137,6 +137,7 @@ where
             );
         }
         let (keep_alive, headers, max_streams) = (meta.keep_alive, meta.headers, meta.max_streams);
+        let max_age = meta.max_age;
         let name = meta.operation_id;
         let route: RouteFactory<S> = Box::new(move |api: &StreamConfig| {
             let config = StreamConfig {
@@ -144,6 +145,7 @@ where
                 keep_alive: keep_alive.resolve(&api.keep_alive),
                 headers,
                 limits: api.limits.with_handler(max_streams),
+                max_age: max_age.or(api.max_age),
                 ..api.clone()
             };
             handler.method_router(config)
@@ -191,6 +193,22 @@ where
     /// only an event (or keep-alive) waiting to be taken counts. `None` turns it off.
     pub fn stall_deadline(mut self, deadline: impl Into<Option<Duration>>) -> Self {
         self.config.stall_deadline = deadline.into();
+        self
+    }
+
+    /// How long each stream lasts at most (no limit by default); a handler's own
+    /// `#[sse_handler(.., max_age = "30m")]` comes first. A stream that reaches it ends, with
+    /// its handler's `on_max_age` event if it has one, and a `retry:` hint of
+    /// [`StreamConfig::AGE_RETRY`](crate::codegen::StreamConfig::AGE_RETRY) (1 s), so that its
+    /// client reconnects, maybe to another instance, and resumes with its `Last-Event-ID`.
+    /// Each stream's age is shortened by up to a tenth at random, so that streams opened
+    /// together do not all end together.
+    ///
+    /// This lets load balancers and serverless platforms with a request time limit drain an
+    /// instance, and spreads long-lived clients over new instances. The API document says so
+    /// on every operation it applies to.
+    pub fn max_stream_age(mut self, age: Duration) -> Self {
+        self.docs.max_stream_age = Some(age);
         self
     }
 
@@ -374,6 +392,7 @@ where
             .then(|| self.openapi());
         let config = StreamConfig {
             limits: StreamLimits::api(self.docs.max_streams),
+            max_age: self.docs.max_stream_age,
             ..self.config
         };
         let mut router = self

@@ -122,15 +122,20 @@ struct BodyState {
     /// A frame taken from the channel while the response head was being decided.
     first: Option<Bytes>,
     queue_end: QueueEnd,
-    /// The server is shutting down: the handler is gone and the queue closed; what was queued
-    /// still goes out, then the farewell.
-    shutting_down: bool,
+    /// The stream is being cut short (the server shuts down, or the stream reached its maximum
+    /// age): the handler is gone and the queue closed; what was queued still goes out, then
+    /// `farewell`.
+    cut_short: bool,
     keep_alive: Option<KeepAliveTimer>,
     shutdown: Shutdown,
+    /// Fires when the stream reaches its maximum age.
+    max_age: Option<Pin<Box<Sleep>>>,
     done: bool,
     metrics: StreamMetrics,
-    /// What the stream sends last if the server shuts down (`on_shutdown`).
+    /// What the stream sends last if it is cut short: the `on_shutdown` event until then, and
+    /// the `on_max_age` event (or the `retry:` hint) if it is cut short for its age.
     farewell: Option<Bytes>,
+    age_farewell: Option<Bytes>,
     /// What the stream sends last in any case: the event of a late error (`error_event`).
     last: Option<Bytes>,
 }
@@ -166,12 +171,16 @@ impl SseBody {
                 frames_waker,
                 first: None,
                 queue_end: QueueEnd::default(),
-                shutting_down: false,
+                cut_short: false,
                 keep_alive,
                 shutdown: config.shutdown.clone(),
+                max_age: config
+                    .max_age
+                    .map(|age| Box::pin(tokio::time::sleep(jittered(age)))),
                 done: false,
                 metrics: StreamMetrics::open(),
                 farewell: config.farewell.clone(),
+                age_farewell: Some(config.age_farewell.clone()),
                 last: None,
             },
         }
@@ -236,13 +245,25 @@ impl BodyState {
         self.first.is_some()
     }
 
-    /// Starts ending the stream for a shutdown: the handler is dropped and the queue closed, so
-    /// nothing more comes in; what was already queued (at most its capacity) still goes out.
-    /// Looked at before the queue, so a handler that keeps the queue full cannot hold it off.
-    fn shut_down(&mut self, running: &mut Running) {
-        self.shutting_down = true;
+    /// Starts ending the stream early, with `farewell` last: the handler is dropped and the
+    /// queue closed, so nothing more comes in; what was already queued (at most its capacity)
+    /// still goes out. Looked at before the queue, so a handler that keeps the queue full
+    /// cannot hold it off.
+    fn cut_short(&mut self, running: &mut Running, farewell: Option<Bytes>) {
+        self.cut_short = true;
+        self.farewell = farewell;
         running.handler = None;
         running.frames.close();
+    }
+
+    /// Whether the server shuts down (with the `on_shutdown` event last) or the stream reached
+    /// its maximum age (with the `on_max_age` event and the `retry:` hint last).
+    fn poll_cut_short(&mut self, cx: &mut Context<'_>) -> Option<Option<Bytes>> {
+        if self.shutdown.poll_triggered(cx) {
+            return Some(self.farewell.take());
+        }
+        let aged = self.max_age.as_mut()?.as_mut().poll(cx).is_ready();
+        aged.then(|| self.age_farewell.take())
     }
 
     /// Everything queued right now, as one chunk (`None` if nothing is queued). Empty frames,
@@ -300,8 +321,10 @@ impl BodyState {
 
     /// What the body gives hyper next, with the handler and the queue in hand.
     fn poll_frame(&mut self, running: &mut Running, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
-        if !self.shutting_down && self.shutdown.poll_triggered(cx) {
-            self.shut_down(running);
+        if !self.cut_short {
+            if let Some(farewell) = self.poll_cut_short(cx) {
+                self.cut_short(running, farewell);
+            }
         }
         if let Poll::Ready(end) = self.poll_handler(running, cx) {
             self.ended_late(end);
@@ -314,9 +337,9 @@ impl BodyState {
         if self.queue_end.closed {
             self.done = true;
             running.handler = None;
-            // On shutdown (not after a stream that ended with its final event) the farewell
-            // goes out last.
-            let farewell = (self.shutting_down && !self.queue_end.final_event)
+            // Cut short (not after a stream that ended with its final event), the farewell goes
+            // out last.
+            let farewell = (self.cut_short && !self.queue_end.final_event)
                 .then(|| self.farewell.take())
                 .flatten();
             let last = self.last.take().or(farewell);
@@ -402,6 +425,13 @@ impl Body for SseBody {
     fn size_hint(&self) -> SizeHint {
         SizeHint::default()
     }
+}
+
+/// `age`, less up to a tenth at random: streams opened together (after a deploy, say) do not
+/// all end, and reconnect, at once.
+fn jittered(age: Duration) -> Duration {
+    let thousandths = (crate::random::u64() % 100) as u32;
+    age - age / 1000 * thousandths
 }
 
 /// After the head is committed, a failure can only be logged: the client already has a `200`.

@@ -252,18 +252,10 @@ impl<E> Hub<E> {
 fn new_epoch() -> (Key, u64) {
     // 48 bits keep ids short.
     let base = Key {
-        high: (random_u64() >> 16).max(1),
+        high: (crate::random::u64() >> 16).max(1),
         low: 0,
     };
     (base, 0)
-}
-
-/// A random number: std's hasher keys are random per `RandomState`.
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish()
 }
 
 /// Settings of a [`Hub`].

@@ -161,7 +161,7 @@ impl RedisHub {
     /// append nothing if the first one got through, even with other publishes in between.
     pub(super) async fn publish(&self, topic: &str, body: &[u8]) -> Result<Key, HubError> {
         let key = self.key(topic);
-        let nonce = format!("{key}\0publish:{:016x}", super::random_u64());
+        let nonce = format!("{key}\0publish:{:016x}", crate::random::u64());
         let mut invocation = self.publish.key(&key);
         invocation
             .key(nonce)

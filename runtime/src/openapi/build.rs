@@ -52,6 +52,8 @@ pub(crate) struct DocSettings {
     pub(crate) describe: Vec<(String, Describe)>,
     /// The API's cap on open streams, which every operation documents as a `503`.
     pub(crate) max_streams: Option<usize>,
+    /// How long the API's streams last at most, which every operation's description says.
+    pub(crate) max_stream_age: Option<std::time::Duration>,
 }
 
 pub(crate) fn build(
@@ -196,15 +198,34 @@ fn operation(
         let name = event().name.map_or("message", |name| name.as_str());
         format!("When the server shuts down, each stream ends with a `{name}` event.")
     });
+    let aged = meta.max_age.or(settings.max_stream_age).map(|age| {
+        let ending = match meta.age_farewell {
+            Some(event) => {
+                let name = event().name.map_or("message", |name| name.as_str());
+                format!("with a `{name}` event and a `retry:` hint")
+            }
+            None => "with a `retry:` hint".to_owned(),
+        };
+        format!(
+            "A stream lasts at most {}, then ends {ending}: reconnect with `Last-Event-ID` to \
+             resume.",
+            human(age)
+        )
+    });
     let late_error = meta.error_event.then(|| {
         "If the handler fails after the stream started, the stream ends with the event its \
          error becomes."
             .to_owned()
     });
-    let notes: Vec<String> = [meta.description.map(str::to_owned), farewell, late_error]
-        .into_iter()
-        .flatten()
-        .collect();
+    let notes: Vec<String> = [
+        meta.description.map(str::to_owned),
+        farewell,
+        aged,
+        late_error,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let description = (!notes.is_empty()).then(|| notes.join("\n\n"));
     let operation = Operation {
         tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
@@ -217,6 +238,17 @@ fn operation(
         deprecated: meta.deprecated,
     };
     (operation, generator)
+}
+
+/// `age` as people write it: `90 s`, `30 min`, `2 h`.
+fn human(age: std::time::Duration) -> String {
+    let secs = age.as_secs();
+    match secs {
+        _ if secs == 0 || age.subsec_nanos() != 0 => format!("{} ms", age.as_millis()),
+        _ if secs % 3600 == 0 => format!("{} h", secs / 3600),
+        _ if secs % 60 == 0 => format!("{} min", secs / 60),
+        _ => format!("{secs} s"),
+    }
 }
 
 /// The route as an OpenAPI path template: axum's wildcard `{*rest}` becomes `{rest}`, since
