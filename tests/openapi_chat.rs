@@ -51,6 +51,7 @@ fn chat_operation_documents_its_extractors_and_error() {
         [
             ("room", "path", true),
             ("name", "query", true),
+            ("lastEventId", "query", false),
             ("Last-Event-ID", "header", false)
         ]
     );

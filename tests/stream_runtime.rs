@@ -375,6 +375,35 @@ async fn last_event_id_is_absent_present_or_rejected() {
     assert!(not_utf8.read_to_end().await.contains("UTF-8"));
 }
 
+/// A page that opens a new `EventSource` cannot set the header: the query parameter stands in
+/// for it, percent-decoded, and the header wins when both are sent.
+#[tokio::test]
+async fn last_event_id_is_read_from_the_query_when_the_header_is_absent() {
+    let server = serve(SseApi::new("t", "1").handler(resume).into_router()).await;
+    let body = |path: &'static str, headers: &'static [(&'static str, &'static str)]| async move {
+        get(server.addr, path, headers).await.read_to_end().await
+    };
+    assert_eq!(
+        body("/resume?x=1&lastEventId=room%207%3A41", &[]).await,
+        "data:\"after room 7:41\"\n\n"
+    );
+    assert_eq!(
+        body("/resume?lastEventId=1", &[("last-event-id", "2")]).await,
+        "data:\"after 2\"\n\n"
+    );
+    assert_eq!(
+        body("/resume?other=1", &[]).await,
+        "data:\"from the start\"\n\n"
+    );
+
+    let long = format!(
+        "/resume?lastEventId={}",
+        "x".repeat(LastEventId::MAX_LEN + 1)
+    );
+    let mut too_long = get(server.addr, &long, &[]).await;
+    assert_eq!(too_long.head.status, StatusCode::BAD_REQUEST);
+}
+
 #[sse_handler(get, "/forward")]
 async fn forwarded(tx: Sender<TestEvent>) -> Result<(), SendError> {
     let points = (0..3).map(|x| Message::new(TestEvent::Moved(Point { x, y: 0 })).id(x));

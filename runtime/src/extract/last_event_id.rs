@@ -5,7 +5,13 @@ use http::StatusCode;
 
 /// The `Last-Event-ID` request header: the id of the last event a reconnecting client saw.
 ///
-/// `LastEventId(None)` when the header is absent. A value longer than [`LastEventId::MAX_LEN`]
+/// When the header is absent, the `lastEventId` query parameter stands in for it: a browser's
+/// `EventSource` sends the header only on its own reconnections, so a page that opens a new one
+/// (after a `503`, which it does not retry, or after a reload) resumes with
+/// `new EventSource("/feed?lastEventId=" + encodeURIComponent(lastId))`. The header wins when
+/// both are sent (it is the newer: the browser's own reconnection keeps the first URL).
+///
+/// `LastEventId(None)` when neither is sent. A value longer than [`LastEventId::MAX_LEN`]
 /// bytes or not valid UTF-8 is rejected with `400 Bad Request` and a body saying why.
 ///
 /// ```
@@ -26,6 +32,9 @@ use http::StatusCode;
 pub struct LastEventId(pub Option<String>);
 
 impl LastEventId {
+    /// The query parameter read when the header is absent.
+    pub const QUERY_PARAMETER: &'static str = "lastEventId";
+
     /// The longest id accepted, in bytes. Ids are cursors, not payloads; a longer header is
     /// far more likely an attack or a bug than a real id.
     pub const MAX_LEN: usize = 1024;
@@ -72,14 +81,26 @@ impl<S: Send + Sync> FromRequestParts<S> for LastEventId {
     type Rejection = LastEventIdRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get("last-event-id") else {
-            return Ok(LastEventId(None));
+        let id = match parts.headers.get("last-event-id") {
+            Some(value) => std::str::from_utf8(value.as_bytes())
+                .map_err(|_| LastEventIdRejection::NotUtf8)?
+                .to_owned(),
+            None => match from_query(parts.uri.query()) {
+                Some(id) => id,
+                None => return Ok(LastEventId(None)),
+            },
         };
-        let bytes = value.as_bytes();
-        if bytes.len() > LastEventId::MAX_LEN {
-            return Err(LastEventIdRejection::TooLong(bytes.len()));
+        if id.len() > LastEventId::MAX_LEN {
+            return Err(LastEventIdRejection::TooLong(id.len()));
         }
-        let id = std::str::from_utf8(bytes).map_err(|_| LastEventIdRejection::NotUtf8)?;
-        Ok(LastEventId(Some(id.to_owned())))
+        Ok(LastEventId(Some(id)))
     }
+}
+
+/// The `lastEventId` query parameter, percent-decoded, if present. (Only this parameter is read:
+/// the rest of the query belongs to the handler's extractors, which judge it themselves.)
+fn from_query(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(name, _)| name == LastEventId::QUERY_PARAMETER)
+        .map(|(_, id)| id.into_owned())
 }

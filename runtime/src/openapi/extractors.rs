@@ -90,9 +90,24 @@ impl<T: JsonSchema> DocumentedInput for Json<T> {
     }
 }
 
-/// The optional `Last-Event-ID` header.
+/// The optional `Last-Event-ID` header, and the query parameter that stands in for it.
 impl DocumentedInput for LastEventId {
     fn document(doc: &mut OperationDoc) {
+        doc.parameter(Parameter {
+            name: LastEventId::QUERY_PARAMETER.into(),
+            location: ParameterIn::Query,
+            description: Some(
+                "Stands in for `Last-Event-ID` when the header is absent: a page that opens a \
+                 new `EventSource` (after a `503`, which browsers do not retry, or a reload) \
+                 resumes with `?lastEventId=` and the last id it received."
+                    .into(),
+            ),
+            required: false,
+            schema: schemars::json_schema!({
+                "type": "string",
+                "maxLength": LastEventId::MAX_LEN,
+            }),
+        });
         doc.parameter(Parameter {
             name: "Last-Event-ID".into(),
             location: ParameterIn::Header,

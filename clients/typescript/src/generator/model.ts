@@ -175,9 +175,10 @@ function readParams(lists: unknown[], at: string): Param[] {
       if (param["$ref"] !== undefined) throw new DocumentError(paramAt, "parameters by `$ref` are not supported");
       const name = string(param["name"], `${paramAt}/name`);
       const location = string(param["in"], `${paramAt}/in`);
-      // The runtime sends `Last-Event-ID` itself, from the stream's last id; a browser sends
-      // cookies itself.
-      if (location === "cookie" || (location === "header" && name.toLowerCase() === "last-event-id")) return;
+      // The runtime sends `Last-Event-ID` itself, from the stream's last id (or its `lastEventId`
+      // option), so neither the header nor tidings' query parameter that stands in for it is
+      // the caller's; a browser sends cookies itself.
+      if (location === "cookie" || isLastEventId(location, name)) return;
       if (location !== "path" && location !== "query" && location !== "header") {
         throw new DocumentError(`${paramAt}/in`, `\`${location}\` is not a parameter location`);
       }
@@ -320,4 +321,9 @@ function describe(value: unknown): string {
 
 function pointer(base: string, key: string): string {
   return `${base}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+}
+
+/** `Last-Event-ID`, or the `lastEventId` query parameter a tidings server reads in its place. */
+function isLastEventId(location: string, name: string): boolean {
+  return (location === "header" && name.toLowerCase() === "last-event-id") || (location === "query" && name === "lastEventId");
 }
