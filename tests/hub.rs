@@ -435,3 +435,9 @@ async fn the_hub_counts_what_it_holds_as_topics_come_and_go() {
         "{stats:?}"
     );
 }
+
+#[tokio::test]
+async fn newcomers_get_the_history_they_ask_for_then_live_events() {
+    let hub: Hub<Feed> = Hub::builder().build();
+    hub_common::newcomers_get_history_then_live(&hub).await;
+}

@@ -533,3 +533,12 @@ async fn a_prefix_with_a_brace_and_a_cluster_node_are_refused_with_a_config_erro
         "{clustered:?}"
     );
 }
+
+#[tokio::test]
+async fn newcomers_get_the_history_they_ask_for_from_redis_then_live_events() {
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let hub = redis_hub(&redis, 100).await;
+    hub_common::newcomers_get_history_then_live(&hub).await;
+}

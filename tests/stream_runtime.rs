@@ -400,7 +400,7 @@ async fn last_event_id_is_read_from_the_query_when_the_header_is_absent() {
         "/resume?lastEventId={}",
         "x".repeat(LastEventId::MAX_LEN + 1)
     );
-    let mut too_long = get(server.addr, &long, &[]).await;
+    let too_long = get(server.addr, &long, &[]).await;
     assert_eq!(too_long.head.status, StatusCode::BAD_REQUEST);
 }
 

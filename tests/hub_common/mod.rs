@@ -48,9 +48,73 @@ pub async fn feed(
     Ok(())
 }
 
+/// How many past events a newcomer asks for.
+#[derive(serde::Deserialize, JsonSchema)]
+pub struct History {
+    pub history: usize,
+}
+
+/// The feed, where a newcomer starts with the newest `?history=` events.
+#[sse_handler(get, "/history/{topic}")]
+pub async fn feed_with_history(
+    Path(topic): Path<String>,
+    axum::extract::Query(asked): axum::extract::Query<History>,
+    State(hub): State<Hub<Feed>>,
+    last: LastEventId,
+    tx: Sender<Feed>,
+) -> Result<(), HubError> {
+    let subscription = hub
+        .subscribe_with_history(&topic, &last, asked.history)
+        .await?;
+    assert_eq!(
+        subscription.resume() == Resume::Fresh,
+        last.0.is_none(),
+        "a newcomer is fresh"
+    );
+    if subscription.resume() == Resume::TooOld {
+        tx.send(Feed::Reset).await?;
+    }
+    tx.forward(subscription).await?;
+    Ok(())
+}
+
+/// Newcomers asking for history get the newest events of the window, then live ones, with no
+/// gap and no duplicate; fewer when fewer exist; none when they ask none; and a client that
+/// sends an id resumes after it, whatever it asks.
+pub async fn newcomers_get_history_then_live(hub: &Hub<Feed>) {
+    let client = client(hub);
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(hub.publish("h", item(n)).await.unwrap().as_str().to_owned());
+    }
+    let mut three = client.get("/history/h?history=3").await;
+    let mut all = client.get("/history/h?history=100").await;
+    let mut none = client.get("/history/h?history=0").await;
+    let mut resumed = client.resume("/history/h?history=3", &ids[0]).await;
+    let live = hub.publish("h", item(5)).await.unwrap().as_str().to_owned();
+    ids.push(live);
+    let expect = |from: usize| -> Vec<(String, Feed)> {
+        (from..6)
+            .map(|n| (ids[n].clone(), item(n as u32)))
+            .collect()
+    };
+    assert_eq!(next_events(&mut three, 4).await, expect(2));
+    assert_eq!(next_events(&mut all, 6).await, expect(0));
+    assert_eq!(next_events(&mut none, 1).await, expect(5));
+    assert_eq!(next_events(&mut resumed, 5).await, expect(1));
+    // A topic nobody published to yet: nothing to give, then live.
+    let mut empty = client.get("/history/new?history=3").await;
+    let first = hub.publish("new", item(9)).await.unwrap();
+    assert_eq!(
+        next_events(&mut empty, 1).await,
+        [(first.as_str().to_owned(), item(9))]
+    );
+}
+
 pub fn client(hub: &Hub<Feed>) -> TestClient {
     let router = SseApi::stateful("Feeds", "1")
         .handler(feed)
+        .handler(feed_with_history)
         .into_router()
         .with_state(hub.clone());
     TestClient::new(router)

@@ -204,15 +204,38 @@ impl<E: SseEvents> Hub<E> {
         topic: &str,
         last: &LastEventId,
     ) -> Result<Subscription<E>, HubError> {
+        self.subscribe_with_history(topic, last, 0).await
+    }
+
+    /// [`subscribe`](Self::subscribe), and a subscriber without an id (a newcomer, not a
+    /// client reconnecting) starts with the newest `history` events of the topic's window
+    /// (fewer if the window holds fewer), then live events, with no gap and no duplicate: a
+    /// chat room's last messages, a dashboard's last values. Its [`Subscription::resume`] is
+    /// [`Resume::Fresh`]. A client that sends an id resumes after it, as with `subscribe`.
+    ///
+    /// `Hub::subscribe` gives a newcomer live events only. How many to give is the handler's
+    /// choice, from a query parameter say (`?history=50`, capped): Mercure's
+    /// `lastEventID=earliest` is `usize::MAX` here.
+    pub async fn subscribe_with_history(
+        &self,
+        topic: &str,
+        last: &LastEventId,
+        history: usize,
+    ) -> Result<Subscription<E>, HubError> {
         let last_key = last.as_deref().map(Key::parse);
         let after = last_key.flatten();
         #[cfg(feature = "redis")]
         let joined = match &self.inner.redis {
+            Some(redis) if last_key.is_none() && history > 0 => {
+                redis
+                    .join_newcomer(&self.inner.topics, topic, history)
+                    .await?
+            }
             Some(redis) => redis.join(&self.inner.topics, topic, after).await?,
-            None => self.join_in_process(topic, after)?,
+            None => self.join_in_process(topic, after, history)?,
         };
         #[cfg(not(feature = "redis"))]
-        let joined = self.join_in_process(topic, after)?;
+        let joined = self.join_in_process(topic, after, history)?;
         let (mut membership, resumed, replay) = joined;
         let resume = match (last_key, resumed) {
             (None, _) => Resume::Fresh,
@@ -232,15 +255,17 @@ impl<E: SseEvents> Hub<E> {
 }
 
 impl<E> Hub<E> {
-    /// Registers an in-process subscriber resuming after `after`; returns whether it resumed.
+    /// Registers an in-process subscriber resuming after `after` (or, without, starting with
+    /// `history` events); returns whether it resumed.
     /// The log is all there is: an id it does not hold (malformed, unknown, or older than the
     /// window) cannot be resumed from.
     fn join_in_process(
         &self,
         topic: &str,
         after: Option<Key>,
+        history: usize,
     ) -> Result<(topic::Membership, bool, VecDeque<bytes::Bytes>), Full> {
-        let membership = self.inner.topics.join(topic, after, new_epoch)?;
+        let membership = self.inner.topics.join(topic, after, history, new_epoch)?;
         let resumed = matches!(membership.joined, Joined::Resumed);
         Ok((membership, resumed, VecDeque::new()))
     }

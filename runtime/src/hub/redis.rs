@@ -228,18 +228,54 @@ impl RedisHub {
 
     /// The newest entry of the topic's stream, as the base a newly followed topic starts after.
     async fn newest(&self, topic: &str) -> Result<(Key, u64), HubError> {
+        let entries = self.newest_entries(topic, 1).await?;
+        Ok(entries
+            .first()
+            .map_or((Key { high: 0, low: 0 }, 0), |e| (e.key, e.seq)))
+    }
+
+    /// The newest `count` entries of the topic's stream, newest first.
+    async fn newest_entries(&self, topic: &str, count: usize) -> Result<Vec<Entry>, HubError> {
         let mut command = redis::cmd("XREVRANGE");
         command
             .arg(self.key(topic))
             .arg("+")
             .arg("-")
             .arg("COUNT")
-            .arg(1);
+            .arg(count);
         let reply = self.read(&command).await?;
-        let entries = parse_entries(reply).ok_or_else(|| malformed("XREVRANGE"))?;
-        Ok(entries
-            .first()
-            .map_or((Key { high: 0, low: 0 }, 0), |e| (e.key, e.seq)))
+        parse_entries(reply).ok_or_else(|| malformed("XREVRANGE"))
+    }
+
+    /// Registers a subscriber without an id that starts with the newest `history` events: it
+    /// resumes after the entry just before them, through [`join`](Self::join), so the seam
+    /// with live events is the one every resuming client gets. If the stream holds no more
+    /// than `history` entries, it resumes after the oldest, which is put before the rest.
+    pub(super) async fn join_newcomer(
+        &self,
+        topics: &Arc<Topics>,
+        topic: &str,
+        history: usize,
+    ) -> Result<(super::topic::Membership, bool, VecDeque<Bytes>), HubError> {
+        // Entries beyond the stream's length are never there: ask for no more.
+        let wanted = history.min(self.max_len * 2);
+        let newest = self.newest_entries(topic, wanted + 1).await?;
+        let (after, oldest_too) = match newest.get(wanted) {
+            Some(before) => (before, false),
+            None => match newest.last() {
+                Some(oldest) => (oldest, true),
+                None => return self.join(topics, topic, None).await,
+            },
+        };
+        let (mut membership, resumed, mut replay) =
+            self.join(topics, topic, Some(after.key)).await?;
+        if !resumed {
+            // Trimmed meanwhile: live events only, as for a client too far behind.
+            membership.live_only();
+        } else if oldest_too {
+            replay.push_front(frame(after.key, &after.body));
+        }
+        Ok((membership, resumed, replay))
     }
 
     /// The entries from `from` to `to`, both included, at most `count` of them.
@@ -273,7 +309,7 @@ impl RedisHub {
         // time: a topic followed now may be dropped by the time this subscriber joins.
         let base = self.newest(topic).await?;
         let followed = topics.get(topic).is_some();
-        let mut membership = topics.join(topic, last, || base)?;
+        let mut membership = topics.join(topic, last, 0, || base)?;
         if !followed {
             self.follow_changed().await;
         }

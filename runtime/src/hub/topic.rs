@@ -186,15 +186,17 @@ impl Log {
         self.entries.back().map_or(self.base_key, |e| e.key)
     }
 
-    /// Where a subscriber resuming after `last` (or live only) starts.
-    fn resolve(&self, last: Option<Key>) -> (Joined, Cursor) {
+    /// Where a subscriber resuming after `last` (or, without an id, with the newest `history`
+    /// events the log holds, then live) starts.
+    fn resolve(&self, last: Option<Key>, history: usize) -> (Joined, Cursor) {
         let head = self.head();
         let at = |delivered| Cursor {
             delivered,
             joined: head,
         };
         let Some(last) = last else {
-            return (Joined::Fresh, at(head));
+            let held = history.min(self.entries.len()) as u64;
+            return (Joined::Fresh, at(head - held));
         };
         if last == self.base_key {
             return (Joined::Resumed, at(self.first - 1));
@@ -336,19 +338,20 @@ impl Topic {
         Ok(Some(key))
     }
 
-    /// Registers a subscriber resuming after `last` (or live only); see [`Joined`].
-    fn join(&self, last: Option<Key>) -> (Joined, Cursor) {
+    /// Registers a subscriber resuming after `last` (or starting with `history` events); see
+    /// [`Joined`].
+    fn join(&self, last: Option<Key>, history: usize) -> (Joined, Cursor) {
         let mut log = self.lock();
         log.subscribers += 1;
         self.totals.subscribers.fetch_add(1, Ordering::Relaxed);
-        log.resolve(last)
+        log.resolve(last, history)
     }
 
     /// Places a registered subscriber again, after `last` (`None`: at the newest event, for a
     /// client whose id turned out too old), or after an id the log did not hold yet when it
     /// joined, once the log has caught up.
     pub(crate) fn rejoin(&self, last: Option<Key>) -> (Joined, Cursor) {
-        self.lock().resolve(last)
+        self.lock().resolve(last, 0)
     }
 
     /// The id of the newest event held (or of the one before the log, if it is empty).
@@ -630,17 +633,19 @@ impl Topics {
         self.lock().get(name).cloned()
     }
 
-    /// Registers a subscriber of `name` resuming after `last`, creating the topic from `base()`
-    /// if needed. Under the registry's lock, so the topic cannot be evicted in between.
+    /// Registers a subscriber of `name` resuming after `last` (or, without an id, starting with
+    /// the newest `history` events of the log), creating the topic from `base()` if needed.
+    /// Under the registry's lock, so the topic cannot be evicted in between.
     pub(crate) fn join(
         self: &Arc<Self>,
         name: &str,
         last: Option<Key>,
+        history: usize,
         base: impl FnOnce() -> (Key, u64),
     ) -> Result<Membership, Full> {
         let mut map = self.lock();
         let (name, topic) = self.entry(&mut map, name, base)?;
-        let (joined, cursor) = topic.join(last);
+        let (joined, cursor) = topic.join(last, history);
         drop(map);
         self.start_sweeper();
         Ok(Membership {
