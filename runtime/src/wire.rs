@@ -443,7 +443,8 @@ mod tests {
         #[test]
         fn every_event_is_read_back_exactly_by_a_whatwg_decoder_or_rejected(
             name in proptest::option::of("(?s).{0,12}"),
-            id in proptest::option::of("(?s).{0,12}"),
+            // Half printable ASCII, which ids are made of, half anything, which they refuse.
+            id in proptest::option::of(proptest::prop_oneof!["[ -~]{0,12}", "(?s).{0,12}"]),
             data in "(?s).{0,40}",
             comments in proptest::collection::vec("(?s).{0,12}", 0..3),
             retry in proptest::option::of(0u64..100_000),
@@ -457,7 +458,10 @@ mod tests {
                 return Ok(());
             }
             if let Some(Err(_)) = valid_id {
-                proptest::prop_assert!(breaks(id.as_deref().unwrap()));
+                // Refused only if a client could not send it back in `Last-Event-ID`.
+                let id = id.as_deref().unwrap();
+                let printable = id.bytes().all(|byte| (b' '..=b'~').contains(&byte));
+                proptest::prop_assert!(!printable || id.starts_with(' ') || id.ends_with(' '));
                 return Ok(());
             }
             let id = valid_id.map(Result::unwrap);
