@@ -381,7 +381,12 @@ async fn a_hub_holds_at_most_its_topics_and_refuses_more_with_a_503() {
 #[tokio::test]
 async fn topics_named_by_clients_cannot_grow_the_hub_past_its_bytes() {
     const MAX: usize = 1 << 20;
-    let hub: Hub<Feed> = Hub::builder().max_retained_bytes(MAX).build();
+    // Names this long are refused by default (`max_topic_name`); allowed here, the bytes cap
+    // still holds.
+    let hub: Hub<Feed> = Hub::builder()
+        .max_retained_bytes(MAX)
+        .max_topic_name(8192)
+        .build();
     let long_name = "x".repeat(4096);
     let mut refused = 0;
     for n in 0..1_000 {
@@ -440,4 +445,25 @@ async fn the_hub_counts_what_it_holds_as_topics_come_and_go() {
 async fn newcomers_get_the_history_they_ask_for_then_live_events() {
     let hub: Hub<Feed> = Hub::builder().build();
     hub_common::newcomers_get_history_then_live(&hub).await;
+}
+
+#[tokio::test]
+async fn a_topic_name_over_the_hubs_limit_is_refused_with_a_400() {
+    let hub: Hub<Feed> = Hub::builder().build();
+    let longest = "x".repeat(255);
+    visit(&hub, &longest).await.unwrap();
+    hub.publish(&longest, item(0)).await.unwrap();
+    let too_long = "x".repeat(256);
+    let refused = visit(&hub, &too_long).await.unwrap_err();
+    assert!(matches!(refused, HubError::InvalidTopic(_)), "{refused}");
+    assert!(refused.to_string().contains("max_topic_name"), "{refused}");
+    assert!(matches!(
+        hub.publish(&too_long, item(0)).await,
+        Err(HubError::InvalidTopic(_))
+    ));
+    assert_eq!(hub.stats().topics, 1);
+
+    let answer = client(&hub).get(&format!("/topics/{too_long}")).await;
+    assert_eq!(answer.status(), http::StatusCode::BAD_REQUEST);
+    assert!(answer.text().await.unwrap().contains("max_topic_name"));
 }

@@ -71,7 +71,8 @@
 //!   either, a new topic or event is refused with [`HubError::Full`] (`503`). A topic without
 //!   subscribers costs its replay window only, and is evicted after
 //!   [`HubBuilder::evict_idle_after`] without subscribers or events. Topic names taken from
-//!   clients should be checked before subscribing (see [`HubBuilder::max_topics`]).
+//!   clients should be checked before subscribing (see [`HubBuilder::max_topics`]); names
+//!   longer than [`HubBuilder::max_topic_name`] (255 bytes) are refused with `400`.
 
 mod id;
 #[cfg(feature = "redis")]
@@ -104,6 +105,8 @@ pub struct Hub<E> {
 
 struct Inner {
     topics: Arc<Topics>,
+    /// The longest topic name accepted, in bytes.
+    max_topic_name: usize,
     #[cfg(feature = "redis")]
     redis: Option<redis::RedisHub>,
 }
@@ -149,6 +152,7 @@ impl<E> Hub<E> {
                 topics: HubBuilder::<E>::DEFAULT_MAX_TOPICS,
                 bytes: HubBuilder::<E>::DEFAULT_MAX_RETAINED_BYTES,
             },
+            max_topic_name: HubBuilder::<E>::DEFAULT_MAX_TOPIC_NAME,
             #[cfg(feature = "redis")]
             redis_prefix: "tidings:".to_owned(),
             events: PhantomData,
@@ -170,6 +174,7 @@ impl<E: SseEvents> Hub<E> {
     /// answering once the publish was sent ([`HubError::Unconfirmed`]: it may have been). A
     /// publish whose connection dropped is tried once more, and is never stored twice.
     pub async fn publish(&self, topic: &str, event: E) -> Result<EventId, HubError> {
+        self.check_name(topic)?;
         let body = sender::encode(&Message::new(event)).map_err(|e| match e {
             SendError::Encode(e) => HubError::Encode(e),
             other => HubError::Stream(other),
@@ -222,6 +227,7 @@ impl<E: SseEvents> Hub<E> {
         last: &LastEventId,
         history: usize,
     ) -> Result<Subscription<E>, HubError> {
+        self.check_name(topic)?;
         let last_key = last.as_deref().map(Key::parse);
         let after = last_key.flatten();
         #[cfg(feature = "redis")]
@@ -255,6 +261,21 @@ impl<E: SseEvents> Hub<E> {
 }
 
 impl<E> Hub<E> {
+    /// Refuses a topic name longer than the hub's `max_topic_name`.
+    fn check_name(&self, topic: &str) -> Result<(), HubError> {
+        let max = self.inner.max_topic_name;
+        if topic.len() > max {
+            return Err(HubError::InvalidTopic(
+                format!(
+                    "a topic name of {} bytes is longer than the hub's `max_topic_name` ({max})",
+                    topic.len()
+                )
+                .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Registers an in-process subscriber resuming after `after` (or, without, starting with
     /// `history` events); returns whether it resumed.
     /// The log is all there is: an id it does not hold (malformed, unknown, or older than the
@@ -303,6 +324,7 @@ pub struct HubBuilder<E> {
     retention: Retention,
     idle: Duration,
     caps: Caps,
+    max_topic_name: usize,
     #[cfg(feature = "redis")]
     redis_prefix: String,
     events: PhantomData<fn(E)>,
@@ -333,6 +355,8 @@ impl<E> HubBuilder<E> {
     pub const DEFAULT_MAX_TOPICS: usize = 100_000;
     /// How many bytes of events and topic names a hub holds at most, by default.
     pub const DEFAULT_MAX_RETAINED_BYTES: usize = 256 << 20;
+    /// The longest topic name a hub accepts, in bytes, by default.
+    pub const DEFAULT_MAX_TOPIC_NAME: usize = 255;
 
     /// How many events each topic keeps, at least, for clients that reconnect (default 1,000).
     /// In-process, a topic keeps more only while a subscriber still needs them (its queue);
@@ -393,11 +417,21 @@ impl<E> HubBuilder<E> {
         self
     }
 
+    /// The longest topic name the hub accepts, in bytes (default 255, as Centrifugo's
+    /// channels). A longer one fails publishing and subscribing with
+    /// [`HubError::InvalidTopic`] (a handler answers `400`): with names from clients, it keeps
+    /// the memory of each topic a client can make small.
+    pub fn max_topic_name(mut self, bytes: usize) -> Self {
+        self.max_topic_name = bytes;
+        self
+    }
+
     /// An in-process hub.
     pub fn build(self) -> Hub<E> {
         Hub {
             inner: Arc::new(Inner {
                 topics: Topics::new(self.retention, Unused::EvictAfter(self.idle), self.caps),
+                max_topic_name: self.max_topic_name,
                 #[cfg(feature = "redis")]
                 redis: None,
             }),
@@ -469,6 +503,7 @@ impl<E> HubBuilder<E> {
         Ok(Hub {
             inner: Arc::new(Inner {
                 topics,
+                max_topic_name: self.max_topic_name,
                 redis: Some(redis),
             }),
             events: PhantomData,
@@ -509,6 +544,9 @@ pub enum HubError {
     /// [`HubBuilder::max_retained_bytes`]): the event was not published, or the new topic not
     /// subscribed to. Unused topics are evicted after [`HubBuilder::evict_idle_after`].
     Full(Box<dyn std::error::Error + Send + Sync>),
+    /// The topic's name is longer than [`HubBuilder::max_topic_name`]: nothing was published
+    /// or subscribed.
+    InvalidTopic(Box<dyn std::error::Error + Send + Sync>),
     /// The hub cannot be built as configured (a Redis URL that does not parse).
     Config(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -524,7 +562,7 @@ impl std::fmt::Display for HubError {
                 "the hub's backend stopped answering; the event may or may not have been \
                  published: {e}"
             ),
-            HubError::Full(e) => e.fmt(f),
+            HubError::Full(e) | HubError::InvalidTopic(e) => e.fmt(f),
             HubError::Config(e) => write!(f, "the hub is misconfigured: {e}"),
         }
     }
@@ -538,6 +576,7 @@ impl std::error::Error for HubError {
             HubError::Unavailable(e)
             | HubError::Unconfirmed(e)
             | HubError::Full(e)
+            | HubError::InvalidTopic(e)
             | HubError::Config(e) => Some(&**e),
         }
     }
@@ -559,8 +598,8 @@ impl From<SendError> for HubError {
 const RETRY_AFTER_SECONDS: &str = "1";
 
 /// Before the first event, a handler's `HubError` becomes `503 Service Unavailable` (with
-/// `Retry-After`) when Redis is unreachable or the hub is full, `500` otherwise; the body says
-/// why.
+/// `Retry-After`) when Redis is unreachable or the hub is full, `400 Bad Request` for a topic
+/// name over `max_topic_name`, `500` otherwise; the body says why.
 impl axum::response::IntoResponse for HubError {
     fn into_response(self) -> axum::response::Response {
         match self {
@@ -571,6 +610,9 @@ impl axum::response::IntoResponse for HubError {
             )
                 .into_response(),
             HubError::Stream(e) => e.into_response(),
+            HubError::InvalidTopic(_) => {
+                (http::StatusCode::BAD_REQUEST, self.to_string()).into_response()
+            }
             HubError::Encode(_) | HubError::Config(_) => {
                 (http::StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
             }
@@ -588,6 +630,10 @@ impl crate::openapi::DocumentedError for HubError {
             "503",
             "The hub cannot take this subscriber now: it holds as many topics or bytes as it \
              may, or it runs on Redis, which is unreachable. Retry after `Retry-After` seconds.",
+        );
+        doc.text_response(
+            "400",
+            "The topic's name is longer than the hub accepts (`max_topic_name`).",
         );
     }
 }
