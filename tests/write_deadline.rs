@@ -424,3 +424,25 @@ async fn an_http2_stream_outlives_the_idle_and_header_deadlines() {
     }
     assert_eq!(live.running.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn an_http2_connection_that_only_pings_is_closed_at_the_idle_timeout() {
+    use tokio::io::AsyncReadExt;
+    let (addr, _live) = serve_flood(short).await;
+    let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut reading, mut writing) = client.into_split();
+    writing.write_all(H2_PREFACE).await.unwrap();
+    // A PING every 100 ms: the server answers each, but nobody asks for anything.
+    const PING: &[u8] = b"\0\0\x08\x06\0\0\0\0\0pingping";
+    let pinging = tokio::spawn(async move {
+        while writing.write_all(PING).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let mut buffer = [0u8; 4096];
+    let until_closed =
+        async { while reading.read(&mut buffer).await.is_ok_and(|read| read > 0) {} };
+    let closed = tokio::time::timeout(Duration::from_secs(3), until_closed).await;
+    pinging.abort();
+    assert!(closed.is_ok(), "PINGs kept an idle connection open");
+}

@@ -48,8 +48,9 @@ use tokio::time::{Instant, Sleep};
 ///   [`idle_timeout`](WriteDeadline::idle_timeout)): one that never sends a request, or an
 ///   HTTP/1.1 keep-alive connection between requests. A stream's keep-alive comments keep it
 ///   busy (every 15 s by default); a route of yours that computes for longer than this before
-///   its first byte needs a longer timeout. HTTP/2 connections are closed the same way, and a
-///   client's PINGs count as traffic.
+///   its first byte needs a longer timeout. HTTP/2 connections are closed the same way; there
+///   only frames of requests and responses count, so a client that sends PINGs (or other
+///   upkeep frames) and nothing else is idle.
 ///
 /// An upgraded connection (`101 Switching Protocols`, such as a WebSocket) belongs to its
 /// protocol from then on: only its writes are timed, never its silence.
@@ -144,8 +145,10 @@ enum Protocol {
     Unknown,
     /// HTTP/1.1, whose request heads are timed.
     Http1(Http1),
-    /// HTTP/2 (its preface), TLS, or anything else whose bytes are not read here: only idle
-    /// time and writes are timed.
+    /// HTTP/2, told by its preface: its frames are followed both ways, and only those that
+    /// carry requests and responses count as progress, so PINGs do not keep it open.
+    Http2 { reads: H2Frames, writes: H2Frames },
+    /// TLS, or anything else whose bytes are not read here: any byte is progress.
     Opaque,
     /// Switched protocols (`101`): only writes are timed.
     Upgraded,
@@ -183,6 +186,60 @@ impl Http1 {
     }
 }
 
+/// Follows HTTP/2 frames through the bytes of one direction, to tell which carry requests and
+/// responses (HEADERS, CONTINUATION, DATA) from the protocol's own upkeep (PING, SETTINGS,
+/// WINDOW_UPDATE, ...), which a client can send forever without asking anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct H2Frames {
+    /// Bytes to pass over before the next frame header: the rest of a payload, or of the
+    /// client's connection preface.
+    skip: usize,
+    /// The frame header read so far.
+    header: [u8; 9],
+    filled: usize,
+}
+
+impl H2Frames {
+    /// The client's connection preface, `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`, comes before its
+    /// first frame.
+    const PREFACE_LEN: usize = 24;
+
+    fn after(skip: usize) -> Self {
+        H2Frames {
+            skip,
+            header: [0; 9],
+            filled: 0,
+        }
+    }
+
+    /// Follows `bytes`; returns whether a frame that carries a request or a response began.
+    fn follow(&mut self, mut bytes: &[u8]) -> bool {
+        const DATA: u8 = 0x0;
+        const HEADERS: u8 = 0x1;
+        const CONTINUATION: u8 = 0x9;
+        let mut progress = false;
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let passed = self.skip.min(bytes.len());
+                self.skip -= passed;
+                bytes = &bytes[passed..];
+                continue;
+            }
+            let taken = (self.header.len() - self.filled).min(bytes.len());
+            self.header[self.filled..self.filled + taken].copy_from_slice(&bytes[..taken]);
+            self.filled += taken;
+            bytes = &bytes[taken..];
+            if self.filled == self.header.len() {
+                let [a, b, c, kind, ..] = self.header;
+                self.skip = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+                progress |= matches!(kind, DATA | HEADERS | CONTINUATION);
+                self.filled = 0;
+            }
+        }
+        progress
+    }
+}
+
 /// A connection of a [`WriteDeadline`] listener.
 #[derive(Debug)]
 pub struct DeadlineIo<I> {
@@ -192,7 +249,8 @@ pub struct DeadlineIo<I> {
     /// out, reset by any that does.
     stalled: Option<Pin<Box<Sleep>>>,
     protocol: Protocol,
-    /// When a byte last moved either way.
+    /// When the connection last made progress: a byte moved either way (over HTTP/2, a frame
+    /// of a request or a response).
     last_moved: Instant,
     /// Fires at the earliest read-side limit (the idle timeout, the header deadline), or
     /// earlier: it is moved later only when it fires, not at every byte.
@@ -200,37 +258,60 @@ pub struct DeadlineIo<I> {
 }
 
 impl<I> DeadlineIo<I> {
-    /// What `written` (bytes the server wrote, when `Some`) tells: a response answers the
-    /// request, and `101` switches protocols.
-    fn wrote(&mut self, written: &[u8]) {
-        self.last_moved = Instant::now();
-        if let Protocol::Http1(state) = self.protocol {
-            self.protocol = if written.starts_with(b"HTTP/1.1 101 ") {
-                Protocol::Upgraded
-            } else if written.starts_with(b"HTTP/1.1 100 ") {
-                // `100 Continue`: the request's body comes next, not a new head.
-                Protocol::Http1(state)
-            } else {
-                Protocol::Http1(Http1::BetweenRequests)
-            };
+    /// What the bytes the server just wrote tell: a response answers the request, and `101`
+    /// switches protocols. `written` is what went out, in order, across the buffers.
+    fn wrote<'a>(&mut self, written: impl IntoIterator<Item = &'a [u8]>) {
+        let mut written = written.into_iter().filter(|part| !part.is_empty());
+        match &mut self.protocol {
+            Protocol::Http2 { writes, .. } => {
+                if written.fold(false, |progress, part| writes.follow(part) | progress) {
+                    self.last_moved = Instant::now();
+                }
+                return;
+            }
+            Protocol::Http1(state) => {
+                let first = written.next().unwrap_or_default();
+                if first.starts_with(b"HTTP/1.1 101 ") {
+                    self.protocol = Protocol::Upgraded;
+                } else if !first.starts_with(b"HTTP/1.1 100 ") {
+                    // (`100 Continue`: the request's body comes next, not a new head.)
+                    *state = Http1::BetweenRequests;
+                }
+            }
+            _ => {}
         }
+        self.last_moved = Instant::now();
     }
 
     /// Bytes the client sent.
     fn was_read(&mut self, read: &[u8]) {
         let now = Instant::now();
-        self.last_moved = now;
+        let mut progress = true;
         self.protocol = match self.protocol {
             // HTTP/2's preface starts `PRI * HTTP/2.0`; a TLS record starts with a byte that is
             // no letter. A request line starts with its method.
-            Protocol::Unknown if read.starts_with(b"PRI ") => Protocol::Opaque,
+            Protocol::Unknown if read.starts_with(b"PRI ") => {
+                let mut reads = H2Frames::after(H2Frames::PREFACE_LEN);
+                reads.follow(read);
+                Protocol::Http2 {
+                    reads,
+                    writes: H2Frames::after(0),
+                }
+            }
             Protocol::Unknown if read.first().is_some_and(u8::is_ascii_uppercase) => {
                 Protocol::Http1(Http1::BetweenRequests.read(read, now))
             }
             Protocol::Unknown => Protocol::Opaque,
             Protocol::Http1(state) => Protocol::Http1(state.read(read, now)),
+            Protocol::Http2 { mut reads, writes } => {
+                progress = reads.follow(read);
+                Protocol::Http2 { reads, writes }
+            }
             other => other,
         };
+        if progress {
+            self.last_moved = now;
+        }
     }
 
     /// The earliest read-side limit and what passing it means, if any applies.
@@ -326,8 +407,8 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for DeadlineIo<I> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let written = Pin::new(&mut self.io).poll_write(cx, buf);
-        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
-            self.wrote(buf);
+        if let Poll::Ready(Ok(n @ 1..)) = written {
+            self.wrote([&buf[..n]]);
         }
         self.watch_writes(cx, written)
     }
@@ -338,9 +419,14 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for DeadlineIo<I> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let written = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
-        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
-            let first = bufs.iter().find(|buf| !buf.is_empty());
-            self.wrote(first.map_or(&[][..], |buf| &buf[..]));
+        if let Poll::Ready(Ok(n @ 1..)) = written {
+            // The first `n` bytes across the buffers went out.
+            let mut left = n;
+            self.wrote(bufs.iter().map(|buf| {
+                let part = &buf[..left.min(buf.len())];
+                left -= part.len();
+                part
+            }));
         }
         self.watch_writes(cx, written)
     }
@@ -369,6 +455,38 @@ mod tests {
         reads
             .iter()
             .fold(Http1::BetweenRequests, |state, read| state.read(read, now))
+    }
+
+    /// A frame header: payload length, type, no flags, stream 1.
+    fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+        let len = payload.len().to_be_bytes();
+        let mut frame = vec![len[5], len[6], len[7], kind, 0, 0, 0, 0, 1];
+        frame.extend_from_slice(payload);
+        frame
+    }
+
+    #[test]
+    fn http2_frames_of_requests_are_progress_and_pings_are_not_wherever_reads_split_them() {
+        let ping = frame(0x6, &[0; 8]);
+        let settings = frame(0x4, &[]);
+        let headers = frame(0x1, b"\x82\x86\x84");
+        let mut reads = H2Frames::after(H2Frames::PREFACE_LEN);
+        assert!(!reads.follow(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+        assert!(!reads.follow(&settings));
+        for _ in 0..3 {
+            assert!(!reads.follow(&ping));
+        }
+        // A HEADERS frame split across three reads, after a PING in the same read.
+        let mut bytes = ping.clone();
+        bytes.extend_from_slice(&headers);
+        let (a, rest) = bytes.split_at(ping.len() + 4);
+        let (b, c) = rest.split_at(6);
+        assert!(!reads.follow(a));
+        assert!(reads.follow(b));
+        assert!(!reads.follow(c));
+        // A DATA payload that looks like frame headers is passed over.
+        assert!(reads.follow(&frame(0x0, &ping)));
+        assert!(!reads.follow(&ping));
     }
 
     #[test]
