@@ -19,32 +19,6 @@ pub async fn serve(
     println!("{name} listening on http://{}/", listener.local_addr()?);
     // A client that accepts no bytes for 30 s is closed, with its stream and handler.
     axum::serve(tidings::WriteDeadline::new(listener), app)
-        .with_graceful_shutdown(async move {
-            stop_requested().await;
-            shutdown.trigger();
-        })
+        .with_graceful_shutdown(shutdown.on_stop_signal())
         .await
-}
-
-/// Ctrl-C (SIGINT), or SIGTERM: what Docker, Kubernetes and systemd send to stop a service.
-async fn stop_requested() {
-    let interrupted = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminated = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminated = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupted => {}
-        () = terminated => {}
-    }
 }

@@ -11,6 +11,9 @@ use tokio::sync::oneshot;
 /// finishes by itself. Trigger this when shutdown starts and every stream ends at once (its
 /// handler is dropped, the client sees the end of the stream and may reconnect elsewhere).
 ///
+/// Trigger it when the server is asked to stop: [`on_stop_signal`](Shutdown::on_stop_signal)
+/// waits for Ctrl-C or SIGTERM (what Docker, Kubernetes and systemd send), then triggers it.
+///
 /// ```no_run
 /// use tidings::{SseApi, Shutdown};
 ///
@@ -19,10 +22,7 @@ use tokio::sync::oneshot;
 /// let app: axum::Router = SseApi::new("Clock", "1.0.0").shutdown(shutdown.clone()).into_router();
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 /// axum::serve(tidings::WriteDeadline::new(listener), app)
-///     .with_graceful_shutdown(async move {
-///         tokio::signal::ctrl_c().await.ok();
-///         shutdown.trigger();
-///     })
+///     .with_graceful_shutdown(shutdown.on_stop_signal())
 ///     .await
 ///     .unwrap();
 /// # }
@@ -54,6 +54,14 @@ impl Shutdown {
         drop(trigger);
     }
 
+    /// Waits until the process is asked to stop, by Ctrl-C (SIGINT) or SIGTERM (what Docker,
+    /// Kubernetes and systemd send), then triggers this signal: the future to give
+    /// `axum::serve(..).with_graceful_shutdown`. On other platforms than Unix, Ctrl-C only.
+    pub async fn on_stop_signal(self) {
+        stop_requested().await;
+        self.trigger();
+    }
+
     /// Resolves once [`trigger`](Shutdown::trigger) was called.
     pub async fn triggered(&self) {
         self.signal.clone().await
@@ -61,6 +69,32 @@ impl Shutdown {
 
     pub(crate) fn poll_triggered(&mut self, cx: &mut Context<'_>) -> bool {
         matches!(self.signal.poll_unpin(cx), Poll::Ready(()))
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix. A signal that cannot be listened to is waited for never, rather
+/// than taken as a request to stop.
+async fn stop_requested() {
+    let interrupted = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminated = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminated = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupted => {}
+        () = terminated => {}
     }
 }
 
