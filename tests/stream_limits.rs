@@ -29,9 +29,20 @@ async fn open(State(ran): State<Ran>, tx: Sender<Tick>) {
     tx.closed().await;
 }
 
+/// The cap of `/pair`, a constant that the test reads too.
+const PAIR: usize = 2;
+
 /// The same, with a cap of its own.
 #[sse_handler(get, "/single", max_streams = 1)]
 async fn single(State(ran): State<Ran>, tx: Sender<Tick>) {
+    ran.0.fetch_add(1, Ordering::SeqCst);
+    let _ = tx.send(Tick::Tick).await;
+    tx.closed().await;
+}
+
+/// The same, with a cap given as a constant.
+#[sse_handler(get, "/pair", max_streams = PAIR)]
+async fn pair(State(ran): State<Ran>, tx: Sender<Tick>) {
     ran.0.fetch_add(1, Ordering::SeqCst);
     let _ = tx.send(Tick::Tick).await;
     tx.closed().await;
@@ -53,6 +64,7 @@ fn api() -> SseApi<Ran> {
     SseApi::stateful("t", "1")
         .handler(open)
         .handler(single)
+        .handler(pair)
         .handler(upload)
         .max_streams(3)
 }
@@ -159,4 +171,22 @@ fn the_document_lists_the_503_with_retry_after_where_a_cap_applies() {
         .openapi_json();
     assert!(only_handler["paths"]["/open"]["get"]["responses"]["503"].is_null());
     assert!(only_handler["paths"]["/single"]["get"]["responses"]["503"].is_object());
+}
+
+#[tokio::test]
+async fn a_cap_given_as_a_constant_is_the_handlers_cap() {
+    let client = client(&Ran::default());
+    let mut open_streams = Vec::new();
+    for _ in 0..PAIR {
+        open_streams.push(admitted(&client, "/pair").await);
+    }
+    assert_refused(&client, "/pair").await;
+    assert_eq!(
+        api()
+            .handlers()
+            .find(|meta| meta.path == "/pair")
+            .unwrap()
+            .max_streams,
+        Some(PAIR)
+    );
 }

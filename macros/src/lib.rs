@@ -54,8 +54,9 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `headers("x-name" = "what it says", ...)`: the response headers the handler may set with
 ///   `Sender::set_header` before its first event, documented on its `200` (`Content-Type`,
 ///   `Content-Length`, `Transfer-Encoding` and connection headers are refused);
-/// - `max_streams = 100`: the most streams of this handler open at once; one more is refused
-///   with `503` and `Retry-After` before the handler runs (see also `SseApi::max_streams`);
+/// - `max_streams = 100` (or a constant, `max_streams = MAX_STREAMS`): the most streams of
+///   this handler open at once; one more is refused with `503` and `Retry-After` before the
+///   handler runs (see also `SseApi::max_streams`); `0` is a compile error either way;
 /// - `max_age = "30m"` (`ms`, `s`, `m` or `h`): how long each stream lasts at most, over
 ///   `SseApi::max_stream_age`; then it ends with a `retry:` hint, and its client reconnects with
 ///   its `Last-Event-ID`; the API document says so;

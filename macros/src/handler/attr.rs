@@ -18,7 +18,7 @@ pub(crate) const METHODS: &[(&str, &str)] = &[
 
 const KEYS: &str = "`tag = \"...\"`, `tags(\"...\", ...)`, `operation_id = \"...\"`, \
                     `keep_alive = \"15s\" | \"500ms\" | \"off\"`, \
-                    `headers(\"x-name\" = \"what it says\", ...)`, `max_streams = 100`, \
+                    `headers(\"x-name\" = \"what it says\", ...)`, `max_streams = 100 | CONST`, \
                     `max_age = \"30m\"`, `on_max_age = Event::Variant`, \
                     `on_shutdown = Event::Variant`, `error_event = |error| ..` and `deprecated`";
 
@@ -57,6 +57,13 @@ pub(crate) enum KeepAlive {
     EveryMillis(u64),
 }
 
+/// `max_streams = ..`: a literal, checked here, or a constant expression, checked by the
+/// compiler in the generated code.
+pub(crate) enum MaxStreams {
+    Literal(usize),
+    Const(Expr),
+}
+
 /// The checked arguments of `#[sse_handler(...)]`.
 pub(crate) struct HandlerAttrs {
     /// The method constant's name (`GET`, ...).
@@ -69,8 +76,9 @@ pub(crate) struct HandlerAttrs {
     pub(crate) deprecated: bool,
     /// Declared response headers: the name (lower case) and its description.
     pub(crate) headers: Vec<(String, LitStr)>,
-    /// The most streams of this handler open at once.
-    pub(crate) max_streams: Option<usize>,
+    /// The most streams of this handler open at once: a number, or a constant expression
+    /// (`max_streams = MAX`) checked to be positive as the crate compiles.
+    pub(crate) max_streams: Option<MaxStreams>,
     /// How long a stream lasts at most, in milliseconds.
     pub(crate) max_age_millis: Option<u64>,
     /// The event a stream sends last when it reaches its maximum age.
@@ -237,13 +245,15 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
                             n,
                             "`max_streams = 0` would refuse every stream; leave it out for no cap",
                         ),
-                        Ok(max) => attrs.max_streams = Some(max),
+                        Ok(max) => attrs.max_streams = Some(MaxStreams::Literal(max)),
                         Err(e) => errors.spanned(n, format!("invalid `max_streams`: {e}")),
                     },
-                    other => errors.spanned(
+                    Expr::Lit(other) => errors.spanned(
                         other,
-                        "`max_streams` takes a positive integer: `max_streams = 100`",
+                        "`max_streams` takes a positive integer (`max_streams = 100`) or a \
+                         constant (`max_streams = MAX_STREAMS`)",
                     ),
+                    constant => attrs.max_streams = Some(MaxStreams::Const(constant.clone())),
                 }
             }
             (Meta::NameValue(nv), "max_age") => {

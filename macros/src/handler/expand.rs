@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use super::attr::KeepAlive;
+use super::attr::{KeepAlive, MaxStreams};
 use super::model::{Arg, Handler};
 use crate::doc;
 
@@ -285,8 +285,20 @@ fn meta(h: &Handler) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let error_event = attrs.error_event.is_some();
-    let max_streams = match attrs.max_streams {
-        Some(max) => quote!(::core::option::Option::Some(#max)),
+    let max_streams = match &attrs.max_streams {
+        Some(MaxStreams::Literal(max)) => quote!(::core::option::Option::Some(#max)),
+        // A constant, of type `usize`, whose `0` fails the build at the user's expression as a
+        // literal `0` does in the macro.
+        Some(MaxStreams::Const(max)) => quote_spanned! {max.span()=>
+            ::core::option::Option::Some({
+                const MAX_STREAMS: usize = #max;
+                const _: () = ::core::assert!(
+                    MAX_STREAMS > 0,
+                    "`max_streams` is 0, which would refuse every stream; leave it out for no cap"
+                );
+                MAX_STREAMS
+            })
+        },
         None => quote!(::core::option::Option::None),
     };
     quote! {
