@@ -634,6 +634,34 @@ async fn restart_reconnects_at_once_with_last_event_id() {
 }
 
 #[tokio::test]
+async fn the_handle_tells_when_each_connection_opens_and_what_it_resumed_after() {
+    let ctx = Ctx::scripted(&[503]);
+    let server = serve(&ctx).await;
+    let source = fast(format!("http://{}/scripted", server.addr));
+    let handle = source.handle();
+    let mut opens = handle.opens();
+    assert_eq!(handle.last_open(), None);
+    let mut events = source.typed::<Num>();
+    // The first attempt is refused (a 503): no connection opened by it.
+    assert_eq!(next_ok(&mut events).await.event, Num::Number(1));
+    let first = handle.last_open().expect("an open connection");
+    assert_eq!((first.number, first.last_event_id.as_str()), (1, ""));
+    assert_eq!(handle.reconnects(), 1, "the 503 was retried");
+
+    // Waiting for the next one while another task reads, as a test that publishes would.
+    opens.borrow_and_update();
+    let reading = tokio::spawn(async move { next_ok(&mut events).await.event });
+    handle.restart();
+    tokio::time::timeout(PATIENCE, opens.changed())
+        .await
+        .expect("no connection opened")
+        .unwrap();
+    let second = handle.last_open().unwrap();
+    assert_eq!((second.number, second.last_event_id.as_str()), (2, "1"));
+    assert_eq!(reading.await.unwrap(), Num::Number(2));
+}
+
+#[tokio::test]
 async fn skip_undecodable_and_raw_streams() {
     #[sse_events(rename_all = "snake_case")]
     #[derive(Debug, PartialEq)]

@@ -17,7 +17,9 @@ mod typed;
 pub use decoder::*;
 pub use error::ClientError;
 #[cfg(feature = "client")]
-pub use event_source::{Disconnect, DisconnectReason, EventSource, EventSourceHandle, RawEvents};
+pub use event_source::{
+    Disconnect, DisconnectReason, EventSource, EventSourceHandle, Opened, RawEvents,
+};
 /// The HTTP client [`EventSource`] runs on, re-exported so its version always matches.
 #[cfg(feature = "client")]
 pub use reqwest;

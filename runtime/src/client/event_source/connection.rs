@@ -191,6 +191,7 @@ impl Connection {
         let url = self.request.log_url();
         match sent {
             Some(Ok(body)) => {
+                self.shared.opened(self.reader.last_event_id());
                 let delivered = false;
                 self.open = Some(Open { body, delivered });
             }

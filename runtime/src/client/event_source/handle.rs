@@ -1,5 +1,5 @@
-//! [`EventSourceHandle`]: controlling a running [`EventSource`] stream, and learning why it
-//! reconnected ([`Disconnect`]).
+//! [`EventSourceHandle`]: controlling a running [`EventSource`] stream, and learning when it
+//! connected ([`Opened`]) and why it reconnected ([`Disconnect`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,6 +17,7 @@ pub(super) struct Shared {
     /// Attempts after the first.
     reconnects: AtomicU64,
     disconnects: tokio::sync::watch::Sender<Option<Disconnect>>,
+    opens: tokio::sync::watch::Sender<Option<Opened>>,
 }
 
 impl Default for Shared {
@@ -25,8 +26,24 @@ impl Default for Shared {
             restart: Notify::new(),
             reconnects: AtomicU64::new(0),
             disconnects: tokio::sync::watch::Sender::new(None),
+            opens: tokio::sync::watch::Sender::new(None),
         }
     }
+}
+
+/// A connection an [`EventSource`] stream opened: the server answered `200` with an event
+/// stream (a browser's `onopen`), from [`EventSourceHandle::last_open`] or
+/// [`EventSourceHandle::opens`]. A tidings handler that subscribes to a hub before its first
+/// event is subscribed by then: what is published after this reaches the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Opened {
+    /// When the response head arrived.
+    pub at: std::time::SystemTime,
+    /// Which connection of the stream this is: `1` for the first.
+    pub number: u64,
+    /// The `Last-Event-ID` it sent (empty: none), after which the stream resumes.
+    pub last_event_id: String,
 }
 
 /// Why and when an [`EventSource`] stream lost its connection (and so reconnects), from
@@ -60,6 +77,18 @@ impl Shared {
     /// Counts an attempt after the first.
     pub(super) fn reconnecting(&self) {
         self.reconnects.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Tells the handles a connection opened, having sent `last_event_id`.
+    pub(super) fn opened(&self, last_event_id: &str) {
+        self.opens.send_modify(|opened| {
+            let number = opened.as_ref().map_or(1, |previous| previous.number + 1);
+            *opened = Some(Opened {
+                at: std::time::SystemTime::now(),
+                number,
+                last_event_id: last_event_id.to_owned(),
+            });
+        });
     }
 
     /// Tells the handles the stream lost its connection for `reason`.
@@ -115,5 +144,32 @@ impl EventSourceHandle {
     /// Every disconnection as it happens: `changed().await` on the receiver wakes at each one.
     pub fn disconnects(&self) -> tokio::sync::watch::Receiver<Option<Disconnect>> {
         self.shared.disconnects.subscribe()
+    }
+
+    /// The latest connection opened (`None` before the first): when, which, and the
+    /// `Last-Event-ID` it sent.
+    pub fn last_open(&self) -> Option<Opened> {
+        self.shared.opens.borrow().clone()
+    }
+
+    /// Every connection as it opens, the counterpart of a browser's `onopen`: wait for the
+    /// stream to be live before acting on it (publishing what it should receive, say).
+    /// The stream connects only while it is read, so read it in another task meanwhile.
+    ///
+    /// ```no_run
+    /// # async fn run() {
+    /// use futures::StreamExt;
+    /// use tidings::client::EventSource;
+    ///
+    /// let source = EventSource::get("http://127.0.0.1:3000/feed");
+    /// let mut opens = source.handle().opens();
+    /// let mut events = source.raw();
+    /// tokio::spawn(async move { while let Some(event) = events.next().await { /* ... */ } });
+    /// opens.wait_for(Option::is_some).await.unwrap();
+    /// // Live: what is published from now on reaches the stream.
+    /// # }
+    /// ```
+    pub fn opens(&self) -> tokio::sync::watch::Receiver<Option<Opened>> {
+        self.shared.opens.subscribe()
     }
 }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use connection::RawEvents;
-pub use handle::{Disconnect, DisconnectReason, EventSourceHandle};
+pub use handle::{Disconnect, DisconnectReason, EventSourceHandle, Opened};
 
 use super::error::BoxError;
 use super::{TypedEvents, DEFAULT_MAX_LINE_LEN};
