@@ -375,10 +375,10 @@ async fn a_cut_stream_resumes_with_exactly_the_events_it_missed_once_in_order() 
     };
     let hub: Hub<chat::ChatEvent> = Hub::builder().replay(chat::REPLAY).build();
     let server = serve(chat::app(hub.clone(), Shutdown::new())).await;
-    let proxy = CutProxy::start(server.addr).await;
+    let proxy = CutProxy::start(server.addr).await.unwrap();
     let mut client = Probe::chat(
         &package,
-        proxy.addr,
+        proxy.addr(),
         json!({ "retry": { "initialDelay": 50, "maxDelay": 200 } }),
     )
     .await;
@@ -441,10 +441,10 @@ async fn headers_are_computed_again_for_each_connection() {
     let sent = Arc::new(Mutex::new(Vec::new()));
     let app = record_authorization(chat::app(hub, Shutdown::new()), sent.clone());
     let server = serve(app).await;
-    let proxy = CutProxy::start(server.addr).await;
+    let proxy = CutProxy::start(server.addr).await.unwrap();
     let mut client = Probe::chat(
         &package,
-        proxy.addr,
+        proxy.addr(),
         json!({ "headers": "counting",
             "retry": { "initialDelay": 50 } }),
     )

@@ -118,8 +118,8 @@ async fn run_page(redis_url: Option<String>, name: &str) -> Option<(Vec<String>,
         Some(url) => Some(ChatProcess::start(0, Some(url)).await),
         None => None,
     };
-    let proxy = CutProxy::start(page_server.addr).await;
-    let page = format!("http://{}/?room=general", proxy.addr);
+    let proxy = CutProxy::start(page_server.addr).await.unwrap();
+    let page = format!("http://{}/?room=general", proxy.addr());
     let backend = if redis_url.is_some() {
         "redis"
     } else {

@@ -426,65 +426,8 @@ pub async fn browser(
     serde_json::from_slice(&output.stdout).expect("the browser script prints JSON")
 }
 
-/// A TCP proxy on a free loopback port that can cut every connection through it at once (what
-/// a network failure does to a browser's stream) and can be pointed at another server (what a
-/// restarted server looks like from the page).
-pub struct CutProxy {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    state: std::sync::Arc<std::sync::Mutex<ProxyState>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-struct ProxyState {
-    target: SocketAddr,
-    connections: tokio::task::JoinSet<()>,
-}
-
-impl CutProxy {
-    /// A proxy to `target`.
-    pub async fn start(target: SocketAddr) -> CutProxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = std::sync::Arc::new(std::sync::Mutex::new(ProxyState {
-            target,
-            connections: tokio::task::JoinSet::new(),
-        }));
-        let accepting = state.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let mut state = accepting.lock().unwrap();
-                let target = state.target;
-                state.connections.spawn(async move {
-                    if let Ok(mut server) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                    }
-                });
-            }
-        });
-        CutProxy { addr, state, task }
-    }
-
-    /// Closes every connection through the proxy; new ones go to `target` from now on.
-    pub fn cut_to(&self, target: SocketAddr) {
-        let mut state = self.state.lock().unwrap();
-        state.target = target;
-        state.connections.abort_all();
-    }
-
-    /// Closes every connection through the proxy.
-    pub fn cut(&self) {
-        let target = self.state.lock().unwrap().target;
-        self.cut_to(target);
-    }
-}
-
-impl Drop for CutProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-        self.state.lock().unwrap().connections.abort_all();
-    }
-}
+/// The cuttable proxy users get from `tidings::testing`; the tests use the same one.
+pub use tidings::testing::CutProxy;
 
 /// Counts the handlers running now: a handler holds the guard [`enter`](LiveHandlers::enter)
 /// gives it, so that a handler that was dropped (its client gone, the server shut down) no

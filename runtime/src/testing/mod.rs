@@ -1,4 +1,5 @@
-//! Testing streams in-process: run a router, collect typed events, no port opened.
+//! Testing streams: in-process ([`TestClient`]: run a router, collect typed events, no port
+//! opened), and over a network that fails on demand ([`CutProxy`]).
 //!
 //! ```
 //! use tidings::testing::TestClient;
@@ -32,6 +33,10 @@ use tower::ServiceExt;
 
 use crate::client::{decode_event, ClientError, EventStream, RawEvent, TypedEvent};
 use crate::event::DecodeEventsOwned;
+
+mod cut_proxy;
+
+pub use cut_proxy::CutProxy;
 
 /// Runs requests against a router in-process.
 #[derive(Clone)]
