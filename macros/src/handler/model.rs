@@ -147,6 +147,51 @@ fn let_binding(block: &syn::Block, name: &syn::Ident) -> Option<syn::Ident> {
     walk(quote::quote!(#block), name)
 }
 
+/// axum's extractors that read the request body, by the last segment of their path: only the
+/// last extractor may, as in axum's own handlers.
+const BODY_EXTRACTORS: &[&str] = &[
+    "Json",
+    "Form",
+    "Bytes",
+    "String",
+    "Request",
+    "RawForm",
+    "Multipart",
+    "Body",
+];
+
+/// A body extractor before another extractor is refused at its own type, saying what to do;
+/// the compiler would report it at `SseApi::handler`, as an unsatisfied `FromRequestParts`.
+/// (Extractors of other names are checked by the compiler as before.)
+fn check_body_extractor_last(args: &[Arg], errors: &mut Errors) {
+    let extractors: Vec<&Type> = args
+        .iter()
+        .filter_map(|arg| match arg {
+            Arg::Extractor(ty) => Some(&**ty),
+            Arg::Sender => None,
+        })
+        .collect();
+    let Some((_last, before)) = extractors.split_last() else {
+        return;
+    };
+    for ty in before {
+        let Type::Path(path) = ty else { continue };
+        let Some(segment) = path.path.segments.last() else {
+            continue;
+        };
+        if BODY_EXTRACTORS.iter().any(|name| segment.ident == name) {
+            errors.spanned(
+                ty,
+                format!(
+                    "`{}` reads the request body, so it must be the last extractor: move it \
+                     after the others (the `Sender` may stay anywhere)",
+                    quote::quote!(#ty).to_string().replace(' ', "")
+                ),
+            );
+        }
+    }
+}
+
 /// Checks the function, recording every problem; `None` when there was any.
 pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> Option<Handler> {
     let sig = &func.sig;
@@ -213,6 +258,7 @@ pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> O
             },
         }
     }
+    check_body_extractor_last(&args, errors);
     if let Some(binding) = let_binding(&func.block, &sig.ident) {
         errors.spanned(
             &binding,
