@@ -81,20 +81,26 @@ impl<S: Send + Sync> FromRequestParts<S> for LastEventId {
     type Rejection = LastEventIdRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let id = match parts.headers.get("last-event-id") {
-            Some(value) => std::str::from_utf8(value.as_bytes())
-                .map_err(|_| LastEventIdRejection::NotUtf8)?
-                .to_owned(),
-            None => match from_query(parts.uri.query()) {
-                Some(id) => id,
-                None => return Ok(LastEventId(None)),
-            },
-        };
-        if id.len() > LastEventId::MAX_LEN {
-            return Err(LastEventIdRejection::TooLong(id.len()));
+        // Both are checked, whichever is used: a request is refused for any part that breaks
+        // what the API document says of it.
+        let from_query = from_query(parts.uri.query()).map(checked).transpose()?;
+        match parts.headers.get("last-event-id") {
+            Some(value) => {
+                let id = std::str::from_utf8(value.as_bytes())
+                    .map_err(|_| LastEventIdRejection::NotUtf8)?;
+                Ok(LastEventId(Some(checked(id.to_owned())?)))
+            }
+            None => Ok(LastEventId(from_query)),
         }
-        Ok(LastEventId(Some(id)))
     }
+}
+
+/// `id`, unless it is longer than [`LastEventId::MAX_LEN`].
+fn checked(id: String) -> Result<String, LastEventIdRejection> {
+    if id.len() > LastEventId::MAX_LEN {
+        return Err(LastEventIdRejection::TooLong(id.len()));
+    }
+    Ok(id)
 }
 
 /// The `lastEventId` query parameter, percent-decoded, if present. (Only this parameter is read:
