@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::extract::State;
 use futures::StreamExt;
 use tidings::{sse_events, sse_handler, LastEventId, Message, Sender, SseApi};
-use tidings_test_support::{get, serve, PATIENCE};
+use tidings_test_support::{get, request_h2, serve, PATIENCE};
 
 #[sse_events(rename_all = "snake_case")]
 #[derive(Debug, PartialEq)]
@@ -185,4 +185,27 @@ fn the_document_says_how_long_a_stream_lasts_and_how_it_ends() {
     assert!(description("/plain")
         .contains("A stream lasts at most 200 ms, then ends with a `retry:` hint"));
     assert!(description("/long").contains("at most 1 h"));
+}
+
+#[tokio::test]
+async fn over_http2_a_stream_ends_at_its_age_the_same_way() {
+    let (server, seen) = server().await;
+    let request = http::Request::get("http://test/aged")
+        .body(String::new())
+        .unwrap();
+    let mut stream = request_h2(server.addr, request).await;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next_chunk().await {
+        body.extend_from_slice(&chunk);
+    }
+    let body = String::from_utf8(body).unwrap();
+    assert!(
+        body.ends_with("\n\nevent:reconnect\ndata:\nretry:1000\n\n"),
+        "{body:?}"
+    );
+    assert_eq!(
+        seen.running.load(Ordering::SeqCst),
+        0,
+        "the handler still runs"
+    );
 }

@@ -446,3 +446,23 @@ async fn an_http2_connection_that_only_pings_is_closed_at_the_idle_timeout() {
     pinging.abort();
     assert!(closed.is_ok(), "PINGs kept an idle connection open");
 }
+
+#[tokio::test]
+async fn over_http1_without_write_deadline_the_stall_deadline_drops_stuck_handlers() {
+    let deadline = Duration::from_millis(300);
+    let (addr, live) = serve_flood_api(|api| api.stall_deadline(deadline), |tcp| tcp).await;
+    let mut reader = get(addr, "/flood", &[]).await;
+    let reading = tokio::spawn(async move { while reader.next_chunk().await.is_some() {} });
+    let mut stuck = Vec::new();
+    for _ in 0..STUCK {
+        stuck.push(stuck_client(addr).await);
+    }
+    becomes(&live, started, STUCK + 1).await;
+    // The stuck ones' handlers go; the reader's stays, for many times the deadline.
+    becomes(&live, running, 1).await;
+    tokio::time::sleep(deadline * 3).await;
+    assert_eq!(live.running.load(Ordering::SeqCst), 1, "the reader was cut");
+    assert!(!reading.is_finished(), "the reader's stream goes on");
+    reading.abort();
+    drop(stuck);
+}
