@@ -72,7 +72,7 @@ impl Default for StreamConfig {
             farewell: None,
             stall_deadline: Some(StreamConfig::DEFAULT_STALL_DEADLINE),
             max_age: None,
-            age_farewell: retry_hint(),
+            age_farewell: crate::wire::retry_block(StreamConfig::AGE_RETRY),
         }
     }
 }
@@ -91,9 +91,7 @@ impl StreamConfig {
     /// to encode is logged and left out: the streams then end with the hint alone.
     pub fn age_farewell<E: SseEvents>(mut self, event: E) -> Self {
         let message = crate::Message::new(event).retry(StreamConfig::AGE_RETRY);
-        if let Ok(frame) = crate::sender::encode(&message).inspect_err(
-            |e| tracing::error!(error = %e, "the `on_max_age` event cannot be encoded"),
-        ) {
+        if let Some(frame) = crate::sender::encode_ahead(message, "on_max_age") {
             self.age_farewell = frame;
         }
         self
@@ -132,10 +130,4 @@ impl<E: IntoResponse> HandlerOutcome for Result<(), E> {
     fn into_failure(self) -> Option<Response> {
         self.err().map(IntoResponse::into_response)
     }
-}
-
-/// A `retry:` hint alone, which a stream that reached its maximum age ends with when its handler
-/// has no `on_max_age` event: clients reconnect after [`StreamConfig::AGE_RETRY`].
-fn retry_hint() -> Bytes {
-    Bytes::from(format!("retry:{}\n\n", StreamConfig::AGE_RETRY.as_millis()))
 }

@@ -378,11 +378,15 @@ async fn queue(frames: &mpsc::Sender<Outgoing>, item: Outgoing) -> Result<(), Se
     frames.send(item).await.map_err(|_| SendError::Disconnected)
 }
 
-/// Encodes `event` into a frame made ahead of time, to be sent later by the body (the
-/// `on_shutdown` and `error_event` events). One that fails to encode is logged, naming the
-/// setting it is for, and left out: the stream then ends without it.
-pub(crate) fn encode_ahead<E: SseEvents>(event: E, setting: &str) -> Option<Bytes> {
-    encode(&Message::new(event))
+/// Encodes `message` (an event, or a `Message` with fields of its own) into a frame made ahead
+/// of time, to be sent later by the body (the `on_shutdown`, `on_max_age` and `error_event`
+/// events). One that fails to encode is logged, naming the setting it is for, and left out:
+/// the stream then ends without it.
+pub(crate) fn encode_ahead<E: SseEvents>(
+    message: impl Into<Message<E>>,
+    setting: &str,
+) -> Option<Bytes> {
+    encode(&message.into())
         .inspect_err(|e| tracing::error!(error = %e, "the `{setting}` event cannot be encoded"))
         .ok()
 }

@@ -4,7 +4,7 @@
 //! value ([`EventName`], [`EventId`]) or through a writer that splits lines itself (data and
 //! comments), so no caller can inject a field into the stream.
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use std::fmt;
 use std::time::Duration;
 
@@ -327,10 +327,24 @@ pub(crate) fn write_event(
         write_line(out, b"id:", id.as_str().as_bytes());
     }
     if let Some(retry) = fields.retry {
-        write_line(out, b"retry:", retry.as_millis().to_string().as_bytes());
+        write_retry(out, retry);
     }
     out.put_u8(b'\n');
     Ok(())
+}
+
+fn write_retry(out: &mut BytesMut, retry: Duration) {
+    write_line(out, b"retry:", retry.as_millis().to_string().as_bytes());
+}
+
+/// A block with a `retry:` field alone: it sets a client's reconnection delay and dispatches
+/// no event (what a stream that reached its maximum age ends with when its handler has no
+/// `on_max_age` event).
+pub(crate) fn retry_block(retry: Duration) -> Bytes {
+    let mut out = BytesMut::new();
+    write_retry(&mut out, retry);
+    out.put_u8(b'\n');
+    out.freeze()
 }
 
 /// Appends a comment, one `:` line per line of text, so a line break cannot start a field.

@@ -128,14 +128,14 @@ struct BodyState {
     cut_short: bool,
     keep_alive: Option<KeepAliveTimer>,
     shutdown: Shutdown,
-    /// Fires when the stream reaches its maximum age.
-    max_age: Option<Pin<Box<Sleep>>>,
+    /// Fires when the stream reaches its maximum age, with what the stream then sends last:
+    /// the `on_max_age` event and the `retry:` hint, or the hint alone.
+    max_age: Option<(Pin<Box<Sleep>>, Bytes)>,
     done: bool,
     metrics: StreamMetrics,
     /// What the stream sends last if it is cut short: the `on_shutdown` event until then, and
-    /// the `on_max_age` event (or the `retry:` hint) if it is cut short for its age.
+    /// the age's farewell if it is cut short for its age.
     farewell: Option<Bytes>,
-    age_farewell: Option<Bytes>,
     /// What the stream sends last in any case: the event of a late error (`error_event`).
     last: Option<Bytes>,
 }
@@ -174,13 +174,13 @@ impl SseBody {
                 cut_short: false,
                 keep_alive,
                 shutdown: config.shutdown.clone(),
-                max_age: config
-                    .max_age
-                    .map(|age| Box::pin(tokio::time::sleep(jittered(age)))),
+                max_age: config.max_age.map(|age| {
+                    let timer = Box::pin(tokio::time::sleep(jittered(age)));
+                    (timer, config.age_farewell.clone())
+                }),
                 done: false,
                 metrics: StreamMetrics::open(),
                 farewell: config.farewell.clone(),
-                age_farewell: Some(config.age_farewell.clone()),
                 last: None,
             },
         }
@@ -262,8 +262,12 @@ impl BodyState {
         if self.shutdown.poll_triggered(cx) {
             return Some(self.farewell.take());
         }
-        let aged = self.max_age.as_mut()?.as_mut().poll(cx).is_ready();
-        aged.then(|| self.age_farewell.take())
+        let (timer, farewell) = self.max_age.as_mut()?;
+        timer
+            .as_mut()
+            .poll(cx)
+            .is_ready()
+            .then(|| Some(farewell.clone()))
     }
 
     /// Everything queued right now, as one chunk (`None` if nothing is queued). Empty frames,
