@@ -87,12 +87,7 @@ async fn server() -> (tidings_test_support::TestServer, Seen) {
 
 /// The whole body of `path`, which must end by itself.
 async fn whole_body(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut stream = get(addr, path, &[]).await;
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next_chunk().await {
-        body.extend_from_slice(&chunk);
-    }
-    String::from_utf8(body).unwrap()
+    get(addr, path, &[]).await.read_to_end().await
 }
 
 #[tokio::test]
@@ -193,12 +188,7 @@ async fn over_http2_a_stream_ends_at_its_age_the_same_way() {
     let request = http::Request::get("http://test/aged")
         .body(String::new())
         .unwrap();
-    let mut stream = request_h2(server.addr, request).await;
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next_chunk().await {
-        body.extend_from_slice(&chunk);
-    }
-    let body = String::from_utf8(body).unwrap();
+    let body = request_h2(server.addr, request).await.read_to_end().await;
     assert!(
         body.ends_with("\n\nevent:reconnect\ndata:\nretry:1000\n\n"),
         "{body:?}"

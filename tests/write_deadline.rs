@@ -138,10 +138,13 @@ fn started(live: &Live) -> &AtomicUsize {
     &live.started
 }
 
-#[tokio::test]
-async fn clients_that_never_read_are_closed_at_the_deadline_and_readers_go_on() {
-    let deadline = Duration::from_millis(300);
-    let (addr, live) = serve_flood(|tcp| WriteDeadline::new(tcp).deadline(deadline)).await;
+/// Opens a reader and [`STUCK`] clients that never read: the stuck ones' handlers are dropped,
+/// and the reader's stream goes on, checked again after `watch`.
+async fn stuck_clients_go_and_a_reader_stays(
+    addr: std::net::SocketAddr,
+    live: &Live,
+    watch: Duration,
+) {
     // A client that keeps reading, however long the test takes.
     let mut reader = get(addr, "/flood", &[]).await;
     let reading = tokio::spawn(async move { while reader.next_chunk().await.is_some() {} });
@@ -149,19 +152,21 @@ async fn clients_that_never_read_are_closed_at_the_deadline_and_readers_go_on() 
     for _ in 0..STUCK {
         stuck.push(stuck_client(addr).await);
     }
-    becomes(&live, started, STUCK + 1).await;
+    becomes(live, started, STUCK + 1).await;
 
-    // The stuck ones are closed and their handlers dropped; the reader's stays.
-    becomes(&live, running, 1).await;
-    tokio::time::sleep(deadline * 2).await;
-    assert_eq!(
-        live.running.load(Ordering::SeqCst),
-        1,
-        "the reader is not cut"
-    );
+    becomes(live, running, 1).await;
+    tokio::time::sleep(watch).await;
+    assert_eq!(live.running.load(Ordering::SeqCst), 1, "the reader was cut");
     assert!(!reading.is_finished(), "the reader's stream goes on");
     reading.abort();
     drop(stuck);
+}
+
+#[tokio::test]
+async fn clients_that_never_read_are_closed_at_the_deadline_and_readers_go_on() {
+    let deadline = Duration::from_millis(300);
+    let (addr, live) = serve_flood(|tcp| WriteDeadline::new(tcp).deadline(deadline)).await;
+    stuck_clients_go_and_a_reader_stays(addr, &live, deadline * 2).await;
 }
 
 #[tokio::test]
@@ -300,7 +305,10 @@ async fn http2_streams_nobody_reads_end_at_the_stall_deadline_and_give_their_pla
 
 /// Whether the server closes `stream` within `patience`; whatever it sends before is read and
 /// dropped.
-async fn closed_within(stream: &mut tokio::net::TcpStream, patience: Duration) -> bool {
+async fn closed_within(
+    stream: &mut (impl tokio::io::AsyncRead + Unpin),
+    patience: Duration,
+) -> bool {
     use tokio::io::AsyncReadExt;
     let mut buffer = [0u8; 4096];
     let until_closed = async { while stream.read(&mut buffer).await.is_ok_and(|read| read > 0) {} };
@@ -427,7 +435,6 @@ async fn an_http2_stream_outlives_the_idle_and_header_deadlines() {
 
 #[tokio::test]
 async fn an_http2_connection_that_only_pings_is_closed_at_the_idle_timeout() {
-    use tokio::io::AsyncReadExt;
     let (addr, _live) = serve_flood(short).await;
     let client = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut reading, mut writing) = client.into_split();
@@ -439,30 +446,14 @@ async fn an_http2_connection_that_only_pings_is_closed_at_the_idle_timeout() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
-    let mut buffer = [0u8; 4096];
-    let until_closed =
-        async { while reading.read(&mut buffer).await.is_ok_and(|read| read > 0) {} };
-    let closed = tokio::time::timeout(Duration::from_secs(3), until_closed).await;
+    let closed = closed_within(&mut reading, Duration::from_secs(3)).await;
     pinging.abort();
-    assert!(closed.is_ok(), "PINGs kept an idle connection open");
+    assert!(closed, "PINGs kept an idle connection open");
 }
 
 #[tokio::test]
 async fn over_http1_without_write_deadline_the_stall_deadline_drops_stuck_handlers() {
     let deadline = Duration::from_millis(300);
     let (addr, live) = serve_flood_api(|api| api.stall_deadline(deadline), |tcp| tcp).await;
-    let mut reader = get(addr, "/flood", &[]).await;
-    let reading = tokio::spawn(async move { while reader.next_chunk().await.is_some() {} });
-    let mut stuck = Vec::new();
-    for _ in 0..STUCK {
-        stuck.push(stuck_client(addr).await);
-    }
-    becomes(&live, started, STUCK + 1).await;
-    // The stuck ones' handlers go; the reader's stays, for many times the deadline.
-    becomes(&live, running, 1).await;
-    tokio::time::sleep(deadline * 3).await;
-    assert_eq!(live.running.load(Ordering::SeqCst), 1, "the reader was cut");
-    assert!(!reading.is_finished(), "the reader's stream goes on");
-    reading.abort();
-    drop(stuck);
+    stuck_clients_go_and_a_reader_stays(addr, &live, deadline * 3).await;
 }
