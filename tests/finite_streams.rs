@@ -13,7 +13,7 @@ use axum::Json;
 use serde::Deserialize;
 use tidings::client::EventSource;
 use tidings::testing::TestClient;
-use tidings::{sse_events, sse_handler, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, Sender, SseApi};
 use tidings_test_support::serve;
 
 /// A completion, streamed.
@@ -43,7 +43,7 @@ async fn complete(
     State(started): State<Started>,
     tx: Sender<Completion>,
     Json(prompt): Json<Prompt>,
-) -> Result<(), SendError> {
+) -> Result<(), Error> {
     started.0.fetch_add(1, Ordering::SeqCst);
     for n in 0..prompt.words {
         tx.send(Completion::Token(format!("word{n} "))).await?;
@@ -57,10 +57,7 @@ async fn complete(
 
 /// Completes the default prompt.
 #[sse_handler(get, "/complete")]
-async fn complete_get(
-    State(started): State<Started>,
-    tx: Sender<Completion>,
-) -> Result<(), SendError> {
+async fn complete_get(State(started): State<Started>, tx: Sender<Completion>) -> Result<(), Error> {
     started.0.fetch_add(1, Ordering::SeqCst);
     tx.send(Completion::Token("hello".into())).await?;
     tx.send(Completion::Done).await?;

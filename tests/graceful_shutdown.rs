@@ -24,7 +24,7 @@ enum Feed {
 async fn ticks(State(running): State<LiveHandlers>, tx: Sender<Feed>) {
     let _running = running.enter();
     tx.every(Duration::from_millis(50), || async {
-        Ok::<_, tidings::SendError>(Some(Feed::Tick))
+        Ok::<_, tidings::Error>(Some(Feed::Tick))
     })
     .await
     .ok();

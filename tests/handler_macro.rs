@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tidings::client::ClientError;
 use tidings::codegen::{KeepAliveSetting, SseHandler};
 use tidings::testing::TestError;
-use tidings::{sse_events, sse_handler, LastEventId, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, LastEventId, Sender, SseApi};
 use tidings_test_support::{get, request, serve};
 
 #[sse_events(rename_all = "snake_case")]
@@ -46,7 +46,7 @@ async fn room_feed(
     tx: Sender<Feed>,
     Query(filter): Query<Filter>,
     LastEventId(last): LastEventId,
-) -> Result<(), SendError> {
+) -> Result<(), Error> {
     let line = format!(
         "{} {room} {user} n={} last={last:?}",
         state.greeting, filter.n
@@ -185,9 +185,40 @@ async fn the_function_stays_callable_as_an_associated_fn() {
     let _future = bare::bare;
 }
 
-#[sse_handler(get, "/send-only")]
-async fn send_only(tx: Sender<Feed>) -> Result<(), SendError> {
+/// Sends only: of what `Error` documents, only its `500` can happen here.
+#[sse_handler(get, "/send-only", errors(500))]
+async fn send_only(tx: Sender<Feed>) -> Result<(), Error> {
     tx.send(Feed::Done).await
+}
+
+/// Subscribes to a hub (not here, for brevity): every status of `Error` is documented.
+#[sse_handler(get, "/everything")]
+async fn everything(tx: Sender<Feed>) -> Result<(), Error> {
+    tx.send(Feed::Done).await
+}
+
+/// Lists a status its error type does not describe.
+#[sse_handler(get, "/gone", errors(410, 500))]
+async fn gone(tx: Sender<Feed>) -> Result<(), Error> {
+    tx.send(Feed::Done).await
+}
+
+#[test]
+fn errors_narrows_what_an_error_type_documents_to_the_handlers_own_statuses() {
+    let doc = SseApi::new("t", "1")
+        .handler(everything)
+        .handler(send_only)
+        .handler(gone)
+        .openapi_json();
+    let codes = |path: &str| -> Vec<String> {
+        let responses = doc["paths"][path]["get"]["responses"].as_object().unwrap();
+        responses.keys().cloned().collect()
+    };
+    assert_eq!(codes("/everything"), ["200", "400", "500", "503"]);
+    assert_eq!(codes("/send-only"), ["200", "500"]);
+    assert_eq!(codes("/gone"), ["200", "410", "500"]);
+    let gone_response = &doc["paths"]["/gone"]["get"]["responses"]["410"];
+    assert_eq!(gone_response["description"], "Gone");
 }
 
 /// An error type whose own `500` is JSON.
@@ -222,7 +253,7 @@ async fn json_error(tx: Sender<Feed>) -> Result<(), JsonError> {
 }
 
 #[test]
-fn send_error_documents_its_500_and_a_panic_adds_to_an_error_types_own_500() {
+fn an_error_documents_its_500_and_a_panic_adds_to_an_error_types_own_500() {
     let doc = SseApi::new("t", "1")
         .handler(send_only)
         .handler(json_error)
@@ -232,7 +263,7 @@ fn send_error_documents_its_500_and_a_panic_adds_to_an_error_types_own_500() {
     assert_eq!(codes, ["200", "500"], "no bare `default`: {responses}");
     let description = responses["500"]["description"].as_str().unwrap();
     assert!(
-        description.starts_with("An event could not be sent"),
+        description.starts_with("The stream could not start"),
         "{description}"
     );
     assert!(description.ends_with("Or: The handler panicked before its first event."));

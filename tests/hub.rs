@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tidings::hub::{Hub, HubError, Resume};
 use tidings::testing::TestClient;
-use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, LastEventId, Sender, SseApi};
 
 #[tokio::test]
 async fn a_resuming_client_gets_exactly_what_it_missed_then_live_events() {
@@ -166,7 +166,7 @@ enum CountedEvent {
 async fn counted(
     State(hub): State<Hub<CountedEvent>>,
     tx: Sender<CountedEvent>,
-) -> Result<(), HubError> {
+) -> Result<(), Error> {
     tx.forward(hub.subscribe("counted", &LastEventId(None)).await?)
         .await?;
     Ok(())
@@ -342,7 +342,7 @@ async fn a_subscribed_stream_opens_at_once_without_waiting_for_an_event_or_the_o
 }
 
 /// Subscribes to `topic` and leaves at once, as a client naming topics of its own would.
-async fn visit(hub: &Hub<Feed>, topic: &str) -> Result<(), HubError> {
+async fn visit(hub: &Hub<Feed>, topic: &str) -> Result<(), Error> {
     hub.subscribe(topic, &LastEventId(None)).await.map(drop)
 }
 
@@ -358,7 +358,7 @@ async fn a_hub_holds_at_most_its_topics_and_refuses_more_with_a_503() {
     }
     assert!(matches!(
         visit(&hub, "one-more").await,
-        Err(HubError::Full(_))
+        Err(Error::Hub(HubError::Full(_)))
     ));
     let refused = hub.publish("one-more", item(0)).await.unwrap_err();
     assert!(refused.to_string().contains("max_topics"), "{refused}");
@@ -392,7 +392,7 @@ async fn topics_named_by_clients_cannot_grow_the_hub_past_its_bytes() {
     for n in 0..1_000 {
         match visit(&hub, &format!("{long_name}{n}")).await {
             Ok(()) => {}
-            Err(HubError::Full(_)) => refused += 1,
+            Err(Error::Hub(HubError::Full(_))) => refused += 1,
             Err(other) => panic!("{other}"),
         }
     }
@@ -401,7 +401,7 @@ async fn topics_named_by_clients_cannot_grow_the_hub_past_its_bytes() {
     assert!(refused > 700, "{refused} refused, {stats:?}");
     // Publishing stops at the cap too, and says why.
     let full = hub.publish("t0", item(0)).await.unwrap_err();
-    assert!(matches!(full, HubError::Full(_)), "{full}");
+    assert!(matches!(full, Error::Hub(HubError::Full(_))), "{full}");
     assert!(full.to_string().contains("max_retained_bytes"), "{full}");
 }
 
@@ -455,11 +455,14 @@ async fn a_topic_name_over_the_hubs_limit_is_refused_with_a_400() {
     hub.publish(&longest, item(0)).await.unwrap();
     let too_long = "x".repeat(256);
     let refused = visit(&hub, &too_long).await.unwrap_err();
-    assert!(matches!(refused, HubError::InvalidTopic(_)), "{refused}");
+    assert!(
+        matches!(refused, Error::Hub(HubError::InvalidTopic(_))),
+        "{refused}"
+    );
     assert!(refused.to_string().contains("max_topic_name"), "{refused}");
     assert!(matches!(
         hub.publish(&too_long, item(0)).await,
-        Err(HubError::InvalidTopic(_))
+        Err(Error::Hub(HubError::InvalidTopic(_)))
     ));
     assert_eq!(hub.stats().topics, 1);
 

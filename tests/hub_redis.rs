@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::time::Duration;
 use tidings::hub::{Hub, HubError, Resume};
 use tidings::testing::TestStream;
-use tidings::LastEventId;
+use tidings::{Error, LastEventId};
 use tidings_test_support::{RedisServer, PATIENCE};
 
 /// A hub on `redis` whose subscribers may fall far behind (the tests read them in turns).
@@ -28,7 +28,7 @@ async fn publish_when_up(hub: &Hub<Feed>, event: Feed) -> String {
     loop {
         match hub.publish("t", event.clone()).await {
             Ok(id) => return id.as_str().to_owned(),
-            Err(HubError::Unavailable(e)) if tokio::time::Instant::now() < deadline => {
+            Err(Error::Hub(HubError::Unavailable(e))) if tokio::time::Instant::now() < deadline => {
                 eprintln!("retrying: {e}");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -255,7 +255,10 @@ async fn a_publish_whose_reply_never_comes_may_have_been_published_and_says_so()
     proxy.lose_next_publish_reply();
     let error = hub.publish("t", item(1)).await.unwrap_err();
 
-    assert!(matches!(error, HubError::Unconfirmed(_)), "{error:?}");
+    assert!(
+        matches!(error, Error::Hub(HubError::Unconfirmed(_))),
+        "{error:?}"
+    );
     assert!(
         error
             .to_string()
@@ -391,7 +394,7 @@ async fn delivery_resumes_after_redis_is_killed_and_restarted() {
     redis.kill();
     let refused = hub.publish("t", item(99)).await;
     assert!(
-        matches!(refused, Err(HubError::Unavailable(_))),
+        matches!(refused, Err(Error::Hub(HubError::Unavailable(_)))),
         "{refused:?}"
     );
     redis.restart();
@@ -462,7 +465,7 @@ async fn while_redis_is_down_a_stream_is_refused_with_503_and_publishing_fails()
         assert_eq!(refused.headers()["retry-after"], "1");
         let publish = hub.publish("t", item(attempt)).await;
         assert!(
-            matches!(publish, Err(HubError::Unavailable(_))),
+            matches!(publish, Err(Error::Hub(HubError::Unavailable(_)))),
             "{publish:?}"
         );
     }
@@ -475,7 +478,10 @@ async fn while_redis_is_down_a_stream_is_refused_with_503_and_publishing_fails()
 #[tokio::test]
 async fn an_invalid_redis_url_is_a_configuration_error() {
     let hub = Hub::<Feed>::builder().redis("not a url").await;
-    assert!(matches!(hub, Err(HubError::Config(_))), "{hub:?}");
+    assert!(
+        matches!(hub, Err(Error::Hub(HubError::Config(_)))),
+        "{hub:?}"
+    );
 }
 
 #[tokio::test]
@@ -488,7 +494,7 @@ async fn an_unreachable_redis_is_a_typed_error() {
     let hub = Hub::<Feed>::builder()
         .redis(&format!("redis://127.0.0.1:{closed_port}/"))
         .await;
-    assert!(matches!(hub, Err(HubError::Unavailable(_))));
+    assert!(matches!(hub, Err(Error::Hub(HubError::Unavailable(_)))));
 }
 
 #[tokio::test]
@@ -520,7 +526,7 @@ async fn a_prefix_with_a_brace_and_a_cluster_node_are_refused_with_a_config_erro
         .redis(&redis.url())
         .await;
     assert!(
-        matches!(&braced, Err(HubError::Config(e)) if e.to_string().contains("brace")),
+        matches!(&braced, Err(Error::Hub(HubError::Config(e))) if e.to_string().contains("brace")),
         "{braced:?}"
     );
 
@@ -529,7 +535,7 @@ async fn a_prefix_with_a_brace_and_a_cluster_node_are_refused_with_a_config_erro
     };
     let clustered = Hub::<Feed>::builder().redis(&node.url()).await;
     assert!(
-        matches!(&clustered, Err(HubError::Config(e)) if e.to_string().contains("Cluster")),
+        matches!(&clustered, Err(Error::Hub(HubError::Config(e))) if e.to_string().contains("Cluster")),
         "{clustered:?}"
     );
 }

@@ -5,7 +5,7 @@ use http_body_util::BodyExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tidings::{sse_events, sse_handler, KeepAlive, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, KeepAlive, Sender, SseApi};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -16,7 +16,7 @@ enum Pulse {
 
 /// One event now, one 40 s later, then silence until the client leaves.
 #[sse_handler(get, "/pulse")]
-async fn pulse(tx: Sender<Pulse>) -> Result<(), SendError> {
+async fn pulse(tx: Sender<Pulse>) -> Result<(), Error> {
     tx.send(Pulse::Beat).await?;
     tokio::time::sleep(Duration::from_secs(40)).await;
     tx.send(Pulse::Beat).await?;
@@ -25,14 +25,14 @@ async fn pulse(tx: Sender<Pulse>) -> Result<(), SendError> {
 }
 
 #[sse_handler(get, "/fast-pulse", keep_alive = "5s")]
-async fn fast_pulse(tx: Sender<Pulse>) -> Result<(), SendError> {
+async fn fast_pulse(tx: Sender<Pulse>) -> Result<(), Error> {
     tx.send(Pulse::Beat).await?;
     tx.closed().await;
     Ok(())
 }
 
 #[sse_handler(get, "/quiet", keep_alive = "off")]
-async fn quiet(tx: Sender<Pulse>) -> Result<(), SendError> {
+async fn quiet(tx: Sender<Pulse>) -> Result<(), Error> {
     tx.send(Pulse::Beat).await?;
     tx.closed().await;
     Ok(())
@@ -118,7 +118,7 @@ async fn keep_alive_can_be_a_named_event_that_browsers_see() {
 }
 
 #[sse_handler(get, "/burst")]
-async fn burst(tx: Sender<Pulse>) -> Result<(), SendError> {
+async fn burst(tx: Sender<Pulse>) -> Result<(), Error> {
     for _ in 0..50 {
         tx.send(Pulse::Beat).await?;
     }
@@ -141,7 +141,7 @@ struct Sent(Arc<AtomicUsize>);
 async fn flood(
     axum::extract::State(sent): axum::extract::State<Sent>,
     tx: Sender<Pulse>,
-) -> Result<(), SendError> {
+) -> Result<(), Error> {
     for _ in 0..1000 {
         tx.send(Pulse::Beat).await?;
         sent.0.fetch_add(1, Ordering::SeqCst);

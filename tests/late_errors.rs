@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::Deserialize;
 use tidings::testing::TestClient;
-use tidings::{sse_events, sse_handler, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, Sender, SseApi};
 use tidings_test_support::LogCapture;
 
 #[sse_events(rename_all = "snake_case")]
@@ -24,11 +24,11 @@ enum Job {
 enum JobError {
     NotFound,
     Crashed(&'static str),
-    Send(SendError),
+    Send(Error),
 }
 
-impl From<SendError> for JobError {
-    fn from(e: SendError) -> Self {
+impl From<Error> for JobError {
+    fn from(e: Error) -> Self {
         JobError::Send(e)
     }
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use tidings::{sse_events, sse_handler, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, Sender, SseApi};
 use tidings_test_support::{get, serve, LiveHandlers};
 
 #[sse_events(rename_all = "snake_case")]
@@ -14,7 +14,7 @@ enum Feed {
 
 /// Ticks every 20 ms for as long as its client stays.
 #[sse_handler(get, "/steady")]
-async fn steady(State(running): State<LiveHandlers>, tx: Sender<Feed>) -> Result<(), SendError> {
+async fn steady(State(running): State<LiveHandlers>, tx: Sender<Feed>) -> Result<(), Error> {
     let _running = running.enter();
     tx.every(Duration::from_millis(20), || async { Ok(Some(Feed::Tick)) })
         .await

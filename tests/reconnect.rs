@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use tidings::client::{
     ClientError, DisconnectReason, EventSource, RawEvents, TypedEvent, TypedEvents,
 };
-use tidings::extract::LastEventIdRejection;
-use tidings::{sse_events, sse_handler, LastEventId, Message, SendError, Sender, SseApi};
+use tidings::{
+    sse_events, sse_handler, Error, LastEventId, LastEventIdRejection, Message, Sender, SseApi,
+};
 use tidings_test_support::PATIENCE;
 
 #[sse_events(rename_all = "snake_case")]
@@ -114,7 +115,7 @@ const TOTAL: u32 = 20;
 
 /// Numbered events with ids, resuming after `Last-Event-ID`.
 #[sse_handler(get, "/numbers")]
-async fn numbers(visit: Visit, tx: Sender<Num>) -> Result<(), SendError> {
+async fn numbers(visit: Visit, tx: Sender<Num>) -> Result<(), Error> {
     let after: u32 = visit.last_event_id.map_or(0, |id| id.parse().unwrap());
     for n in after + 1..=TOTAL {
         tx.send(Message::new(Num::Number(n)).id(n)).await?;
@@ -142,7 +143,7 @@ async fn scripted(visit: Visit, tx: Sender<Num>) -> Result<(), (StatusCode, Stri
 
 /// First connection: one event with `retry: 200ms`, then the body ends.
 #[sse_handler(get, "/retry")]
-async fn retry(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), SendError> {
+async fn retry(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), Error> {
     let message = Message::new(Num::Number(n)).id(n);
     if n == 0 {
         return tx.send(message.retry(Duration::from_millis(200))).await;
@@ -154,7 +155,7 @@ async fn retry(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), SendError>
 
 /// An event with an id, then events without one, over several connections.
 #[sse_handler(get, "/sparse")]
-async fn sparse(visit: Visit, tx: Sender<Num>) -> Result<(), SendError> {
+async fn sparse(visit: Visit, tx: Sender<Num>) -> Result<(), Error> {
     match visit.n {
         0 => {
             tx.send(Message::new(Num::Number(1)).id(1)).await?;
@@ -174,14 +175,14 @@ async fn post_echo(
     Visit { n, ctx, .. }: Visit,
     tx: Sender<Num>,
     body: String,
-) -> Result<(), SendError> {
+) -> Result<(), Error> {
     ctx.record_body(n, body);
     tx.send(Message::new(Num::Number(n)).id(n)).await
 }
 
 /// One event, then silence: no keep-alive either.
 #[sse_handler(get, "/silent", keep_alive = "off")]
-async fn silent(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), SendError> {
+async fn silent(Visit { n, .. }: Visit, tx: Sender<Num>) -> Result<(), Error> {
     tx.send(Message::new(Num::Number(n)).id(n)).await?;
     tx.closed().await;
     Ok(())

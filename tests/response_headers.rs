@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use tidings::testing::TestClient;
-use tidings::{sse_events, sse_handler, HeaderError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, HeaderError, Sender, SseApi};
 
 #[sse_events(rename_all = "snake_case")]
 #[derive(Debug, PartialEq)]
@@ -28,7 +28,7 @@ enum Job {
         "cache-control" = "`no-store`: a job's report is never cached."
     )
 )]
-async fn job(tx: Sender<Job>) -> Result<(), HeaderError> {
+async fn job(tx: Sender<Job>) -> Result<(), Error> {
     tx.set_header("x-job-id", "7")?;
     tx.set_header("Cache-Control", "no-store")?;
     let undeclared = tx.set_header("x-other", "1").unwrap_err();

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tidings::{
-    sse_events, sse_handler, EventId, KeepAlive, LastEventId, Message, SendError, Sender, Shutdown,
+    sse_events, sse_handler, Error, EventId, KeepAlive, LastEventId, Message, Sender, Shutdown,
     SseApi,
 };
 use tidings_test_support::{get, request, request_h2, serve, PATIENCE};
@@ -38,11 +38,11 @@ enum TestEvent {
 #[derive(Debug)]
 enum TestError {
     Missing(String),
-    Send(SendError),
+    Send(Error),
 }
 
-impl From<SendError> for TestError {
-    fn from(e: SendError) -> Self {
+impl From<Error> for TestError {
+    fn from(e: Error) -> Self {
         TestError::Send(e)
     }
 }
@@ -58,7 +58,7 @@ impl axum::response::IntoResponse for TestError {
 }
 
 #[sse_handler(get, "/kinds")]
-async fn every_kind(tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn every_kind(tx: Sender<TestEvent>) -> Result<(), Error> {
     tx.send(Message::new(TestEvent::Moved(Point { x: 1, y: -2 })).id(1))
         .await?;
     tx.send(TestEvent::Said {
@@ -149,7 +149,7 @@ async fn error_after_first_event_ends_the_stream_and_keeps_the_200() {
 }
 
 #[sse_handler(get, "/slow")]
-async fn slow_first_event(tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn slow_first_event(tx: Sender<TestEvent>) -> Result<(), Error> {
     tokio::time::sleep(Duration::from_secs(3600)).await;
     tx.send(TestEvent::Beat).await
 }
@@ -204,7 +204,7 @@ impl Drop for LiveGuard {
 }
 
 #[sse_handler(get, "/forever")]
-async fn forever(State(live): State<Live>, tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn forever(State(live): State<Live>, tx: Sender<TestEvent>) -> Result<(), Error> {
     let _guard = live.enter();
     loop {
         tx.send(TestEvent::Beat).await?;
@@ -234,7 +234,7 @@ async fn disconnect_stops_the_handler_and_nothing_outlives_it() {
 }
 
 #[sse_handler(get, "/panics")]
-async fn panics_after_first_event(tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn panics_after_first_event(tx: Sender<TestEvent>) -> Result<(), Error> {
     tx.send(TestEvent::Beat).await?;
     tokio::time::sleep(Duration::from_millis(20)).await;
     panic!("handler bug");
@@ -280,7 +280,7 @@ struct Prompt {
 }
 
 #[sse_handler(post, "/complete")]
-async fn complete(tx: Sender<TestEvent>, Json(prompt): Json<Prompt>) -> Result<(), SendError> {
+async fn complete(tx: Sender<TestEvent>, Json(prompt): Json<Prompt>) -> Result<(), Error> {
     for word in prompt.words {
         tx.send(TestEvent::Line(word)).await?;
     }
@@ -312,9 +312,9 @@ async fn post_streams_take_a_json_body() {
 }
 
 #[sse_handler(get, "/ids")]
-async fn bad_ids(tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn bad_ids(tx: Sender<TestEvent>) -> Result<(), Error> {
     tx.send(Message::new(TestEvent::Beat).id(4)).await?;
-    // Text is checked where the id is made; `?` turns a refusal into `SendError::InvalidId`.
+    // Text is checked where the id is made; `?` turns a refusal into `Error::Encode`.
     let id = EventId::new("5\nevent: spoofed")?;
     tx.send(Message::new(TestEvent::Beat).id(id)).await
 }
@@ -325,7 +325,7 @@ fn ids_with_line_breaks_or_nul_cannot_be_made() {
         let refused = EventId::new(id).unwrap_err();
         assert_eq!(refused.field(), "id");
         assert!(EventId::try_from(id.to_owned()).is_err());
-        assert!(matches!(SendError::from(refused), SendError::InvalidId(_)));
+        assert!(matches!(Error::from(refused), Error::Encode(_)));
     }
     assert_eq!(
         EventId::try_from("").unwrap().as_str(),
@@ -343,7 +343,7 @@ async fn a_refused_id_ends_the_stream_and_nothing_is_injected() {
 }
 
 #[sse_handler(get, "/resume")]
-async fn resume(last: LastEventId, tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn resume(last: LastEventId, tx: Sender<TestEvent>) -> Result<(), Error> {
     let text = match last.as_deref() {
         Some(id) => format!("after {id}"),
         None => "from the start".to_owned(),
@@ -409,7 +409,7 @@ async fn last_event_id_is_read_from_the_query_when_the_header_is_absent() {
 }
 
 #[sse_handler(get, "/forward")]
-async fn forwarded(tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn forwarded(tx: Sender<TestEvent>) -> Result<(), Error> {
     let points = (0..3).map(|x| Message::new(TestEvent::Moved(Point { x, y: 0 })).id(x));
     tx.forward(futures::stream::iter(points)).await
 }
@@ -434,7 +434,7 @@ async fn polled(State(live): State<Live>, tx: Sender<TestEvent>) {
                 n += 1;
                 // Every other tick has nothing new.
                 let event = (n % 2 == 0).then(|| TestEvent::Plain(format!("tick {n}")));
-                async move { Ok::<_, SendError>(event) }
+                async move { Ok::<_, Error>(event) }
             })
             .await;
         assert!(ended.is_ok());
@@ -464,7 +464,7 @@ async fn every_polls_a_producer_and_returns_when_the_client_leaves() {
 }
 
 #[sse_handler(get, "/hold", keep_alive = "off")]
-async fn hold(tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn hold(tx: Sender<TestEvent>) -> Result<(), Error> {
     tx.send(TestEvent::Beat).await?;
     tx.closed().await;
     Ok(())
@@ -498,7 +498,7 @@ async fn shutdown_ends_open_streams_so_graceful_shutdown_completes() {
 }
 
 #[sse_handler(get, "/both")]
-async fn handler_and_task_send(tx: Sender<TestEvent>) -> Result<(), SendError> {
+async fn handler_and_task_send(tx: Sender<TestEvent>) -> Result<(), Error> {
     let spawned = tx.clone();
     tokio::spawn(async move {
         for n in 0..100 {

@@ -48,7 +48,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tidings::hub::{Hub, HubError};
+use tidings::hub::Hub;
+use tidings::Error;
 use tidings::{sse_handler, LastEventId, Sender, SseApi};
 use tokio::io::AsyncReadExt;
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -79,7 +80,7 @@ async fn tidings_topic(
     State(hub): State<Hub<Feed>>,
     last: LastEventId,
     tx: Sender<Feed>,
-) -> Result<(), HubError> {
+) -> Result<(), Error> {
     let subscription = hub.subscribe(&topic, &last).await?;
     tx.forward(subscription).await?;
     Ok(())

@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tidings::{sse_handler, KeepAlive, SendError, Sender, SseApi};
+use tidings::{sse_handler, Error, KeepAlive, Sender, SseApi};
 use tokio::io::AsyncReadExt;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
@@ -36,7 +36,7 @@ const TARGET_CPU_PCT: f64 = 2.0;
 const CONTENDERS: [&str; 2] = ["tidings", "axum"];
 
 #[sse_handler(get, "/idle")]
-async fn tidings_idle(tx: Sender<Feed>) -> Result<(), SendError> {
+async fn tidings_idle(tx: Sender<Feed>) -> Result<(), Error> {
     tx.closed().await;
     Ok(())
 }

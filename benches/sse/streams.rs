@@ -17,7 +17,7 @@ use axum::response::sse::{Event as AxumEvent, Sse};
 use axum::routing::get;
 use serde::Deserialize;
 use std::convert::Infallible;
-use tidings::{sse_handler, SendError, Sender, SseApi};
+use tidings::{sse_handler, Error, Sender, SseApi};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -27,7 +27,7 @@ pub struct Count {
 }
 
 #[sse_handler(get, "/tidings")]
-async fn tidings_stream(Query(count): Query<Count>, tx: Sender<Feed>) -> Result<(), SendError> {
+async fn tidings_stream(Query(count): Query<Count>, tx: Sender<Feed>) -> Result<(), Error> {
     for seq in 0..count.events {
         tx.send(Feed::Tick(tick(seq))).await?;
     }

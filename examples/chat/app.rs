@@ -33,8 +33,8 @@ use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use tidings::hub::{Hub, HubError, Resume};
-use tidings::{sse_events, sse_handler, EventId, LastEventId, SendError, Sender, SseApi};
+use tidings::hub::{Hub, Resume};
+use tidings::{sse_events, sse_handler, Error, EventId, LastEventId, Sender, SseApi};
 
 /// The rooms of the service; each is a topic of the hub.
 pub const ROOMS: &[&str] = &["general", "rust"];
@@ -87,21 +87,13 @@ pub enum ChatEvent {
 pub enum ChatError {
     /// There is no room of that name.
     NoSuchRoom(String),
-    /// The hub could not publish or subscribe.
-    Hub(HubError),
-    /// The stream broke.
-    Send(SendError),
+    /// The hub or the stream failed.
+    Tidings(Error),
 }
 
-impl From<HubError> for ChatError {
-    fn from(e: HubError) -> Self {
-        ChatError::Hub(e)
-    }
-}
-
-impl From<SendError> for ChatError {
-    fn from(e: SendError) -> Self {
-        ChatError::Send(e)
+impl From<Error> for ChatError {
+    fn from(e: Error) -> Self {
+        ChatError::Tidings(e)
     }
 }
 
@@ -113,8 +105,7 @@ impl IntoResponse for ChatError {
                 Json(serde_json::json!({ "error": format!("no room named `{room}`") })),
             )
                 .into_response(),
-            ChatError::Hub(e) => e.into_response(),
-            ChatError::Send(e) => e.into_response(),
+            ChatError::Tidings(e) => e.into_response(),
         }
     }
 }
@@ -133,7 +124,7 @@ impl tidings::openapi::DocumentedError for ChatError {
                 }),
             ),
         );
-        HubError::responses(doc);
+        Error::responses(doc);
     }
 }
 
@@ -175,7 +166,7 @@ pub struct Who {
 /// `user_joined` and gets live events. A reconnection with `Last-Event-ID` gets every event it
 /// missed, in order and once, then live events; when they are no longer kept, `history_lost`,
 /// then live events.
-#[sse_handler(get, "/rooms/{room}/events", tag = "chat")]
+#[sse_handler(get, "/rooms/{room}/events", tag = "chat", errors(404, 503, 500))]
 pub async fn room_events(
     Path(room): Path<String>,
     Query(who): Query<Who>,

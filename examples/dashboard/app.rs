@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tidings::{sse_events, sse_handler, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, Sender, SseApi};
 
 /// How often `main.rs` has the page updated.
 pub const PERIOD: Duration = Duration::from_secs(1);
@@ -109,11 +109,11 @@ async fn count_requests(
 /// Live metrics of the service.
 ///
 /// Sends a `metrics` snapshot at once, then one every period, until the client leaves.
-#[sse_handler(get, "/metrics", tag = "dashboard")]
+#[sse_handler(get, "/metrics", tag = "dashboard", errors(500))]
 pub async fn metrics(
     State(dashboard): State<Dashboard>,
     tx: Sender<DashboardEvent>,
-) -> Result<(), SendError> {
+) -> Result<(), Error> {
     let _viewer = dashboard.watch();
     tx.every(dashboard.period, || {
         let snapshot = DashboardEvent::Metrics(dashboard.snapshot());

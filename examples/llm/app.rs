@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tidings::openapi::DocumentedError;
-use tidings::{sse_events, sse_handler, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, Sender, SseApi};
 
 /// How long the fake model "thinks" before each token: slow enough to watch the answer grow.
 pub const TOKEN_DELAY: Duration = Duration::from_millis(40);
@@ -55,11 +55,11 @@ pub enum CompletionError {
     /// The prompt is empty (or only whitespace).
     EmptyPrompt,
     /// The stream broke before its first event.
-    Send(SendError),
+    Send(Error),
 }
 
-impl From<SendError> for CompletionError {
-    fn from(e: SendError) -> Self {
+impl From<Error> for CompletionError {
+    fn from(e: Error) -> Self {
         CompletionError::Send(e)
     }
 }
@@ -92,7 +92,7 @@ impl DocumentedError for CompletionError {
                 }),
             ),
         );
-        SendError::responses(doc);
+        doc.only_error_statuses(&[500], Error::responses);
     }
 }
 

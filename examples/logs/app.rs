@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tidings::openapi::DocumentedError;
-use tidings::{sse_events, sse_handler, LastEventId, Message, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, LastEventId, Message, Sender, SseApi};
 
 /// How many of the last lines a first visit gets.
 pub const BACKLOG: usize = 100;
@@ -45,7 +45,7 @@ pub enum LogsError {
     /// The log file cannot be read.
     Unreadable(std::io::Error),
     /// The stream broke.
-    Send(SendError),
+    Send(Error),
 }
 
 impl From<std::io::Error> for LogsError {
@@ -54,8 +54,8 @@ impl From<std::io::Error> for LogsError {
     }
 }
 
-impl From<SendError> for LogsError {
-    fn from(e: SendError) -> Self {
+impl From<Error> for LogsError {
+    fn from(e: Error) -> Self {
         LogsError::Send(e)
     }
 }
@@ -98,7 +98,7 @@ impl DocumentedError for LogsError {
             tidings::openapi::Response::new("The log file cannot be read.")
                 .with_content("application/json", reason()),
         );
-        SendError::responses(doc);
+        doc.only_error_statuses(&[500], Error::responses);
     }
 }
 

@@ -14,9 +14,9 @@ use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use tidings::hub::{Hub, HubError, Resume};
+use tidings::hub::{Hub, Resume};
 use tidings::openapi::DocumentedError;
-use tidings::{sse_events, sse_handler, LastEventId, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, Error, LastEventId, Sender, SseApi};
 
 /// The symbols traded; each is a topic of the hub.
 pub const SYMBOLS: &[&str] = &["ACME", "GLOBEX", "INITECH"];
@@ -54,21 +54,13 @@ pub enum StockEvent {
 pub enum StocksError {
     /// No stock has that symbol.
     UnknownSymbol(String),
-    /// The hub could not subscribe.
-    Hub(HubError),
-    /// The stream broke.
-    Send(SendError),
+    /// The hub or the stream failed.
+    Tidings(Error),
 }
 
-impl From<HubError> for StocksError {
-    fn from(e: HubError) -> Self {
-        StocksError::Hub(e)
-    }
-}
-
-impl From<SendError> for StocksError {
-    fn from(e: SendError) -> Self {
-        StocksError::Send(e)
+impl From<Error> for StocksError {
+    fn from(e: Error) -> Self {
+        StocksError::Tidings(e)
     }
 }
 
@@ -80,8 +72,7 @@ impl IntoResponse for StocksError {
                 Json(serde_json::json!({ "error": format!("no stock with symbol `{symbol}`") })),
             )
                 .into_response(),
-            StocksError::Hub(e) => e.into_response(),
-            StocksError::Send(e) => e.into_response(),
+            StocksError::Tidings(e) => e.into_response(),
         }
     }
 }
@@ -100,8 +91,7 @@ impl DocumentedError for StocksError {
                 }),
             ),
         );
-        HubError::responses(doc);
-        SendError::responses(doc);
+        Error::responses(doc);
     }
 }
 
@@ -124,7 +114,7 @@ fn symbol(name: &str) -> Result<&'static str, StocksError> {
 ///
 /// A first visit gets live prices. A reconnection with `Last-Event-ID` gets the prices it
 /// missed, then live ones; when they are no longer kept, `reset`, then live prices.
-#[sse_handler(get, "/stocks/{symbol}/events", tag = "stocks")]
+#[sse_handler(get, "/stocks/{symbol}/events", tag = "stocks", errors(404, 503, 500))]
 pub async fn stock_events(
     Path(name): Path<String>,
     State(market): State<Market>,

@@ -71,6 +71,10 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   The event must be `#[sse(end)]`, and the closure must end in its variant, written out (or
 ///   in a `match` whose arms each do), so that this is checked at compile time: clients stop for
 ///   good after it instead of reconnecting and running the failed work again;
+/// - `errors(404, 503)`: the statuses the handler's error can answer with before its first
+///   event. The API document then lists only those of the statuses its error type documents
+///   (a listed status the type does not describe gets its reason phrase): a handler returning
+///   `tidings::Error` that never touches a hub writes `errors(500)`;
 /// - `deprecated`.
 ///
 /// The doc comment gives the summary (first paragraph) and the description (the rest).
@@ -81,7 +85,7 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```ignore
 /// /// Streams a room's events.
 /// #[tidings::sse_handler(get, "/rooms/{room}/events")]
-/// async fn room_events(Path(room): Path<String>, tx: Sender<ChatEvent>) -> Result<(), SendError> {
+/// async fn room_events(Path(room): Path<String>, tx: Sender<ChatEvent>) -> Result<(), tidings::Error> {
 ///     tx.send(ChatEvent::Tick).await
 /// }
 /// ```
@@ -89,3 +93,6 @@ pub fn sse_events(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn sse_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     handler::sse_handler(args.into(), item.into()).into()
 }
+
+#[cfg(test)]
+mod expansions;

@@ -6,7 +6,7 @@
 //! use axum::extract::Path;
 //! use schemars::JsonSchema;
 //! use serde::{Deserialize, Serialize};
-//! use tidings::{sse_events, sse_handler, Message, SendError, Sender, SseApi};
+//! use tidings::{sse_events, sse_handler, Error, Message, Sender, SseApi};
 //!
 //! #[derive(Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 //! pub struct Score { home: u8, away: u8 }
@@ -26,7 +26,7 @@
 //!
 //! /// Live events of one match.
 //! #[sse_handler(get, "/matches/{id}/events", tag = "matches")]
-//! async fn match_events(Path(id): Path<u32>, tx: Sender<MatchEvent>) -> Result<(), SendError> {
+//! async fn match_events(Path(id): Path<u32>, tx: Sender<MatchEvent>) -> Result<(), Error> {
 //!     tx.send(MatchEvent::Commentary(format!("Kick-off in match {id}"))).await?;
 //!     tx.send(Message::new(MatchEvent::Goal(Score { home: 1, away: 0 })).id(1)).await?;
 //!     // tx.send(42).await?;   // does not compile: this stream carries MatchEvent only
@@ -60,37 +60,31 @@
 #[cfg(test)]
 extern crate self as tidings;
 
+// The layers, from the bottom (ARCHITECTURE.md; `tests/layers.rs` checks that no module
+// imports one above it).
 mod api;
-mod body;
 pub mod client;
-pub mod codegen;
-mod event;
-pub mod extract;
-mod handler;
-mod head;
+mod error;
 pub mod hub;
-mod keep_alive;
-mod late_error;
-mod limits;
-mod message;
-mod meta;
-pub mod openapi;
-mod random;
-mod sender;
-mod shutdown;
-pub mod stream_metrics;
+mod net;
+mod stream;
 pub mod testing;
+mod util;
 mod wire;
-mod write_deadline;
 
-pub use api::SseApi;
-pub use event::{DecodeError, DecodeEvents, SseEvents};
-pub use extract::LastEventId;
-pub use head::HeaderError;
-pub use keep_alive::KeepAlive;
-pub use message::{IntoMessage, Message};
-pub use sender::{Forward, SendError, Sender, Sending};
-pub use shutdown::Shutdown;
+/// The types in [`Sender`]'s signatures, which a handler seldom names: the future
+/// [`Sender::send`] returns, and what `send` and [`Sender::forward`] accept.
+pub mod send {
+    pub use crate::stream::Sending;
+    pub use crate::wire::{Forward, IntoMessage};
+}
+
+pub use api::{codegen, openapi, SseApi};
+pub use error::{Error, HeaderError};
+pub use net::write_deadline::WriteDeadline;
+pub use stream::{KeepAlive, Sender, Shutdown};
 pub use tidings_macros::{sse_events, sse_handler};
-pub use wire::{EncodeError, EventId, InvalidField};
-pub use write_deadline::{DeadlineIo, WriteDeadline};
+pub use wire::{
+    DecodeError, DecodeEvents, EncodeError, EventId, InvalidField, LastEventId,
+    LastEventIdRejection, Message, SseEvents,
+};

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tidings::hub::{Hub, HubError, Resume};
+use tidings::hub::{Hub, Resume};
 use tidings::testing::{TestClient, TestStream};
+use tidings::Error;
 use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
 use tidings_test_support::Rng;
 
@@ -39,7 +40,7 @@ pub async fn feed(
     State(hub): State<Hub<Feed>>,
     last: LastEventId,
     tx: Sender<Feed>,
-) -> Result<(), HubError> {
+) -> Result<(), Error> {
     let subscription = hub.subscribe(&topic, &last).await?;
     if subscription.resume() == Resume::TooOld {
         tx.send(Feed::Reset).await?;
@@ -62,7 +63,7 @@ pub async fn feed_with_history(
     State(hub): State<Hub<Feed>>,
     last: LastEventId,
     tx: Sender<Feed>,
-) -> Result<(), HubError> {
+) -> Result<(), Error> {
     let subscription = hub
         .subscribe_with_history(&topic, &last, asked.history)
         .await?;

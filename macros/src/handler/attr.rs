@@ -3,7 +3,8 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Ident, Lit, LitStr, Meta, Token};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Ident, Lit, LitInt, LitStr, Meta, Token};
 
 use crate::errors::Errors;
 
@@ -20,7 +21,12 @@ const KEYS: &str = "`tag = \"...\"`, `tags(\"...\", ...)`, `operation_id = \"...
                     `keep_alive = \"15s\" | \"500ms\" | \"off\"`, \
                     `headers(\"x-name\" = \"what it says\", ...)`, `max_streams = 100 | CONST`, \
                     `max_age = \"30m\"`, `on_max_age = Event::Variant`, \
-                    `on_shutdown = Event::Variant`, `error_event = |error| ..` and `deprecated`";
+                    `on_shutdown = Event::Variant`, `error_event = |error| ..`, \
+                    `errors(400, 503, ..)` and `deprecated`";
+
+const ERRORS_SHAPE: &str =
+    "`errors` lists the error statuses the handler can answer with before its \
+     first event: `errors(404, 503)`";
 
 const HEADERS_SHAPE: &str =
     "`headers` takes `\"name\" = \"what it says\"` pairs: `headers(\"x-job-id\" = \"The job's id.\")`";
@@ -87,6 +93,15 @@ pub(crate) struct HandlerAttrs {
     pub(crate) on_shutdown: Option<Expr>,
     /// What turns the handler's error (by reference) into its stream's last event.
     pub(crate) error_event: Option<Expr>,
+    /// The statuses the handler's error can answer with (`errors(400, 503)`), which narrow
+    /// what its error type documents; `None` documents all of them.
+    pub(crate) errors: Option<ErrorStatuses>,
+}
+
+/// `errors(..)`: the statuses, and the attribute, for a span.
+pub(crate) struct ErrorStatuses {
+    pub(crate) statuses: Vec<u16>,
+    pub(crate) span: Span,
 }
 
 /// `"name" = "description"` in `headers(..)`.
@@ -135,6 +150,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
         on_max_age: None,
         on_shutdown: None,
         error_event: None,
+        errors: None,
     };
     let call_site = Span::call_site();
     let Some(args) = errors.ok(Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)) else {
@@ -276,10 +292,25 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> HandlerAttrs {
             (Meta::NameValue(nv), "error_event") => {
                 expression_once(&mut attrs.error_event, nv, errors);
             }
+            (Meta::List(list), "errors") => {
+                if attrs.errors.is_some() {
+                    errors.spanned(&list.path, "`errors` is given twice");
+                }
+                match list.parse_args_with(Punctuated::<LitInt, Token![,]>::parse_terminated) {
+                    Ok(statuses) => {
+                        attrs.errors = Some(ErrorStatuses {
+                            statuses: error_statuses(&statuses, errors),
+                            span: list.path.span(),
+                        })
+                    }
+                    Err(_) => errors.spanned(list, ERRORS_SHAPE),
+                }
+            }
             (
                 _,
                 "tag" | "operation_id" | "keep_alive" | "tags" | "deprecated" | "headers"
-                | "max_streams" | "max_age" | "on_max_age" | "on_shutdown" | "error_event",
+                | "max_streams" | "max_age" | "on_max_age" | "on_shutdown" | "error_event"
+                | "errors",
             ) => {
                 errors.spanned(&meta, format!("malformed `{name}`; the keys are {KEYS}"));
             }
@@ -493,6 +524,26 @@ pub(crate) fn path_params(path: &str) -> Result<Vec<String>, Vec<String>> {
     } else {
         Err(problems)
     }
+}
+
+/// The statuses of `errors(..)`: each an error status (400 to 599), once.
+fn error_statuses(statuses: &Punctuated<LitInt, Token![,]>, errors: &mut Errors) -> Vec<u16> {
+    let mut checked = Vec::new();
+    for status in statuses {
+        match status.base10_parse::<u16>() {
+            Ok(code) if (400..=599).contains(&code) => {
+                if checked.contains(&code) {
+                    errors.spanned(status, format!("`{code}` is listed twice"));
+                }
+                checked.push(code);
+            }
+            _ => errors.spanned(
+                status,
+                "`errors` lists error statuses, from 400 to 599: a stream's success is its `200`",
+            ),
+        }
+    }
+    checked
 }
 
 #[cfg(test)]

@@ -159,7 +159,17 @@ pub(crate) fn generate(h: &Handler) -> TokenStream {
         .map(|ty| quote!(::tidings::codegen::document_input!(doc, #ty);));
     let document_error = error_type(&sig.output)
         .filter(|ty| !mentions_impl(quote!(#ty)))
-        .map(|ty| quote!(::tidings::codegen::document_error!(doc, #ty);));
+        .map(|ty| match &h.attrs.errors {
+            None => quote!(::tidings::codegen::document_error!(doc, #ty);),
+            Some(narrowed) => {
+                let statuses = &narrowed.statuses;
+                quote! {
+                    doc.only_error_statuses(&[#(#statuses),*], |doc| {
+                        ::tidings::codegen::document_error!(doc, #ty);
+                    });
+                }
+            }
+        });
 
     quote! {
         #(#doc_attrs)*

@@ -283,6 +283,13 @@ pub(crate) fn check(attrs: HandlerAttrs, func: ItemFn, errors: &mut Errors) -> O
         .error_event
         .as_ref()
         .map_or_else(Vec::new, |expr| error_variants(expr, errors));
+    if let (Some(narrowed), syn::ReturnType::Default) = (&attrs.errors, &sig.output) {
+        errors.at(
+            narrowed.span,
+            "`errors(..)` narrows what the handler's error type documents, but this handler \
+             returns `()`: return `Result<(), E>` to have errors",
+        );
+    }
     if let Some(error_event) = &attrs.error_event {
         if matches!(sig.output, syn::ReturnType::Default) {
             errors.spanned(

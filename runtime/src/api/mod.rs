@@ -1,16 +1,19 @@
 //! [`SseApi`]: the builder that routes stream handlers, and serves their API document.
 
+pub mod codegen;
 mod docs_routes;
+mod handler;
+mod meta;
+pub mod openapi;
 
 use std::time::Duration;
 
-use crate::event::SseEvents;
-use crate::handler::{SseHandler, StreamConfig};
-use crate::keep_alive::KeepAlive;
-use crate::limits::StreamLimits;
-use crate::meta::HandlerMeta;
-use crate::openapi::{self, DocSettings, HandlerDocs, OpenApi, OpenApiVersion, Operation};
-use crate::shutdown::Shutdown;
+pub use handler::SseHandler;
+pub use meta::HandlerMeta;
+use openapi::{ApiLimits, DocSettings, HandlerDocs, OpenApi, OpenApiVersion, Operation};
+
+use crate::stream::{KeepAlive, Shutdown, StreamConfig, StreamLimits};
+use crate::wire::SseEvents;
 
 type RouteFactory<S> = Box<dyn FnOnce(&StreamConfig) -> axum::routing::MethodRouter<S> + Send>;
 
@@ -46,6 +49,8 @@ pub struct SseApi<S = ()> {
     config: StreamConfig,
     handlers: Vec<(HandlerDocs, RouteFactory<S>)>,
     docs: DocSettings,
+    /// The most streams of the API open at once, over all its handlers.
+    max_streams: Option<usize>,
     openapi_json_path: Option<String>,
     docs_page_path: Option<String>,
     /// Whether [`SseApi::shutdown`] gave a signal: without one, no `on_shutdown` event is sent.
@@ -100,6 +105,7 @@ where
             config: StreamConfig::default(),
             handlers: Vec::new(),
             docs: DocSettings::default(),
+            max_streams: None,
             openapi_json_path: None,
             docs_page_path: None,
             has_shutdown: false,
@@ -208,7 +214,7 @@ where
     /// instance, and spreads long-lived clients over new instances. The API document says so
     /// on every operation it applies to.
     pub fn max_stream_age(mut self, age: Duration) -> Self {
-        self.docs.max_stream_age = Some(age);
+        self.config.max_age = Some(age);
         self
     }
 
@@ -225,7 +231,7 @@ where
     /// `readyState == CLOSED`, and the page decides when to open a new one. tidings' client
     /// waits the `Retry-After` and reconnects.
     pub fn max_streams(mut self, streams: usize) -> Self {
-        self.docs.max_streams = Some(streams);
+        self.max_streams = Some(streams);
         self
     }
 
@@ -334,7 +340,11 @@ where
     /// The OpenAPI document of every registered handler.
     pub fn openapi(&self) -> OpenApi {
         let handlers: Vec<HandlerDocs> = self.handlers.iter().map(|(d, _)| d.clone()).collect();
-        openapi::build(&self.title, &self.version, &self.docs, &handlers)
+        let limits = ApiLimits {
+            max_streams: self.max_streams,
+            max_stream_age: self.config.max_age,
+        };
+        openapi::build(&self.title, &self.version, &self.docs, limits, &handlers)
     }
 
     /// The OpenAPI document as JSON.
@@ -380,6 +390,22 @@ where
     /// The router serving every handler. Add state with `.with_state(..)`, and other routes with
     /// axum's own methods.
     ///
+    /// # Metrics
+    ///
+    /// tidings counts through the [`metrics`] facade. Install any recorder (for example
+    /// `metrics-exporter-prometheus`) to read the counts; with none installed, counting costs
+    /// nothing. Each series is registered here, at zero and with its description, so that a
+    /// dashboard sees every one from the start: install the recorder before calling this.
+    ///
+    /// | name | kind | what |
+    /// | --- | --- | --- |
+    /// | `tidings_streams_live` | gauge | streams open now |
+    /// | `tidings_events_sent_total` | counter | events (and comments) written to streams |
+    /// | `tidings_bytes_sent_total` | counter | bytes written to streams, keep-alives included |
+    /// | `tidings_streams_rejected_total` | counter | streams refused with `503` by a cap on open streams |
+    /// | `tidings_streams_stalled_total` | counter | streams ended because their client took nothing for the stall deadline |
+    /// | `tidings_hub_subscribers_dropped_total` | counter | hub subscribers dropped for falling too far behind |
+    ///
     /// # Panics
     ///
     /// As axum's `Router::route` does, when two handlers share a method and path.
@@ -387,12 +413,12 @@ where
         if !self.has_shutdown {
             warn_of_farewells_never_sent(&self.handlers);
         }
-        crate::stream_metrics::register();
+        crate::stream::metrics::register();
+        crate::hub::metrics::register();
         let document = (self.openapi_json_path.is_some() || self.docs_page_path.is_some())
             .then(|| self.openapi());
         let config = StreamConfig {
-            limits: StreamLimits::api(self.docs.max_streams),
-            max_age: self.docs.max_stream_age,
+            limits: StreamLimits::api(self.max_streams),
             ..self.config
         };
         let mut router = self

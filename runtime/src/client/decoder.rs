@@ -11,12 +11,12 @@ use std::time::Duration;
 /// Chosen to let through the largest events real servers send (single JSON events of several
 /// megabytes occur, and an SSE client conformance suite sends 7 MB and 14 MB ones), while a
 /// broken or hostile server still cannot make a client buffer without bound: at most this per
-/// line and [`DATA_LEN_FACTOR`] times this per event, per stream. A client of many streams with
+/// line and four times this per event, per stream. A client of many streams with
 /// small events can lower it ([`Decoder::with_max_line_len`]).
 pub const DEFAULT_MAX_LINE_LEN: usize = 16 * 1024 * 1024;
 
 /// How many times the line cap one event's data may take (see [`Decoder::max_data_len`]).
-pub const DATA_LEN_FACTOR: usize = 4;
+const DATA_LEN_FACTOR: usize = 4;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const DEFAULT_EVENT_TYPE: &str = "message";
@@ -45,7 +45,7 @@ const DEFAULT_EVENT_TYPE: &str = "message";
 ///
 /// A line may hold at most [`max_line_len`](Decoder::max_line_len) bytes (16 MiB by default,
 /// see [`DEFAULT_MAX_LINE_LEN`]), and one event's data at most
-/// [`max_data_len`](Decoder::max_data_len) bytes ([`DATA_LEN_FACTOR`] times the line cap). A
+/// [`max_data_len`](Decoder::max_data_len) bytes (four times the line cap). A
 /// stream breaking either cap makes [`feed`](Decoder::feed) return a [`DecodeLimitError`];
 /// the decoder drops what it had buffered and returns the same error for every further chunk
 /// until [`finish`](Decoder::finish). Buffers are reused between lines and events.
@@ -111,7 +111,7 @@ impl Decoder {
     }
 
     /// A decoder whose lines may hold at most `max` bytes (line end excluded), and whose
-    /// events' data at most `max * DATA_LEN_FACTOR` bytes (saturating).
+    /// events' data at most four times `max` bytes (saturating).
     pub fn with_max_line_len(max: usize) -> Self {
         Self {
             max_line_len: max,
@@ -671,5 +671,62 @@ mod tests {
             .feed(b"retry: 99999999999999999999999999\n", &mut out)
             .unwrap();
         assert_eq!(decoder.retry(), Some(Duration::from_millis(u64::MAX)));
+    }
+
+    // The writer's side: every event the server writes is read back exactly.
+    use crate::wire::{write_event, EventFields, EventId, EventName};
+    use bytes::BytesMut;
+
+    /// What the wire can carry of data: every line break arrives as LF.
+    fn normalized(data: &str) -> String {
+        data.replace("\r\n", "\n").replace('\r', "\n")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_event_is_read_back_exactly_by_a_whatwg_decoder_or_rejected(
+            name in proptest::option::of("(?s).{0,12}"),
+            // Half printable ASCII, which ids are made of, half anything, which they refuse.
+            id in proptest::option::of(proptest::prop_oneof!["[ -~]{0,12}", "(?s).{0,12}"]),
+            data in "(?s).{0,40}",
+            comments in proptest::collection::vec("(?s).{0,12}", 0..3),
+            retry in proptest::option::of(0u64..100_000),
+        ) {
+            let valid_name = name.as_ref().map(|n| EventName::new(Box::leak(n.clone().into_boxed_str())));
+            let valid_id = id.as_ref().map(|i| EventId::new(i.clone()));
+            let breaks = |s: &str| s.contains(['\r', '\n', '\0']);
+            if let Some(Err(_)) = valid_name {
+                let name = name.as_deref().unwrap();
+                proptest::prop_assert!(name.is_empty() || breaks(name));
+                return Ok(());
+            }
+            if let Some(Err(_)) = valid_id {
+                // Refused only if a client could not send it back in `Last-Event-ID`.
+                let id = id.as_deref().unwrap();
+                let printable = id.bytes().all(|byte| (b' '..=b'~').contains(&byte));
+                proptest::prop_assert!(!printable || id.starts_with(' ') || id.ends_with(' '));
+                return Ok(());
+            }
+            let id = valid_id.map(Result::unwrap);
+            let fields = EventFields {
+                comments: &comments,
+                name: valid_name.map(Result::unwrap),
+                id: id.as_ref(),
+                retry: retry.map(Duration::from_millis),
+            };
+            let mut wire = BytesMut::new();
+            write_event(&mut wire, &fields, |w| { w.text(&data); Ok(()) }).unwrap();
+
+            let mut decoder = Decoder::new();
+            let mut events = Vec::new();
+            decoder.feed(&wire, &mut events).unwrap();
+            decoder.finish();
+            proptest::prop_assert_eq!(events.len(), 1);
+            let event = &events[0];
+            proptest::prop_assert_eq!(event.name(), name.as_deref());
+            proptest::prop_assert_eq!(&event.data, &normalized(&data));
+            proptest::prop_assert_eq!(event.id.as_str(), id.as_ref().map_or("", EventId::as_str));
+            proptest::prop_assert_eq!(event.retry, retry.map(Duration::from_millis));
+        }
     }
 }

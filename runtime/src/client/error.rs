@@ -4,8 +4,8 @@ use futures::{Stream, StreamExt};
 use http::StatusCode;
 use std::time::Duration;
 
-use super::DecodeLimitError;
-use crate::event::DecodeError;
+use super::decoder::DecodeLimitError;
+use crate::wire::DecodeError;
 
 /// A boxed error from a layer below: the HTTP client, the body, a header or URL parser.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,11 +1,21 @@
 //! The client side: decoding an event stream back into events, raw or typed.
 //!
-//! - [`Decoder`] turns bytes into [`RawEvent`]s, as the WHATWG standard parses a stream;
-//! - [`EventStream`] reads the raw events of any byte stream, and [`TypedEvents`] decodes raw
-//!   events into an `#[sse_events]` enum;
-//! - `EventSource` (feature `client`) reads a stream over HTTP and reconnects as browsers do;
-//! - every one of them fails with a [`ClientError`].
+//! Which one to reach for:
+//!
+//! | you have | reach for | you get |
+//! | --- | --- | --- |
+//! | a URL, and want what a browser's `EventSource` does (reconnect, `Last-Event-ID`, `retry`) | `EventSource::get(url).typed::<E>()` (feature `client`) | [`TypedEvents`] of [`TypedEvent<E>`] |
+//! | a router under test, no port | [`TestClient`](crate::testing::TestClient) | [`TestStream`](crate::testing::TestStream): `collect`, `take`, `next` |
+//! | a byte stream of your own (a file, another HTTP client) | [`EventStream::new(bytes)`](EventStream::new)`.typed::<E>()` | [`TypedEvents`] of [`TypedEvent<E>`] |
+//! | bytes you push yourself, no async | [`Decoder::feed`] | [`RawEvent`]s; [`RawEvent::decode`] makes one typed |
+//!
+//! Each typed reader stops after the enum's final event (`#[sse(end)]`), and reports an event
+//! that does not decode as [`ClientError::Decode`] (or skips it: `skip_undecodable`). Every
+//! one fails with a [`ClientError`]. An event's id arrives as the `String` the server sent:
+//! the text of the server's [`EventId`](crate::EventId), which a reconnect sends back as the
+//! server's [`LastEventId`](crate::LastEventId).
 
+mod content_type;
 mod decoder;
 mod error;
 #[cfg(feature = "client")]
@@ -14,7 +24,8 @@ mod reader;
 mod stream;
 mod typed;
 
-pub use decoder::*;
+pub(crate) use content_type::is_event_stream;
+pub use decoder::{DecodeLimitError, Decoder, RawEvent, DEFAULT_MAX_LINE_LEN};
 pub use error::ClientError;
 #[cfg(feature = "client")]
 pub use event_source::{
@@ -24,13 +35,4 @@ pub use event_source::{
 #[cfg(feature = "client")]
 pub use reqwest;
 pub use stream::EventStream;
-pub use typed::{decode_event, TypedEvent, TypedEvents};
-
-/// Whether a `Content-Type` is `text/event-stream`, whatever its parameters.
-pub(crate) fn is_event_stream(content_type: &http::HeaderValue) -> bool {
-    let Ok(value) = content_type.to_str() else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or_default();
-    essence.trim().eq_ignore_ascii_case("text/event-stream")
-}
+pub use typed::{TypedEvent, TypedEvents};

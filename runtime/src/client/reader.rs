@@ -4,8 +4,9 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use super::decoder::{Decoder, RawEvent};
 use super::error::BoxError;
-use super::{ClientError, Decoder, RawEvent};
+use super::error::ClientError;
 
 /// What an [`EventReader`] gives next.
 #[derive(Debug)]

@@ -5,10 +5,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::decoder::{Decoder, RawEvent};
 use super::error::BoxError;
+use super::error::ClientError;
 use super::reader::{EventReader, Read};
-use super::{ClientError, Decoder, RawEvent, TypedEvents};
-use crate::event::{DecodeEventsOwned, SseEvents};
+use super::typed::TypedEvents;
+use crate::wire::{DecodeEventsOwned, SseEvents};
 
 /// The events of a byte stream, decoded as they complete.
 ///

@@ -7,8 +7,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::{ClientError, RawEvent};
-use crate::event::{DecodeError, DecodeEventsOwned, SseEvents};
+use super::decoder::RawEvent;
+use super::error::ClientError;
+use crate::wire::{DecodeError, DecodeEventsOwned, SseEvents};
 
 /// An event decoded into the enum `E`, with the fields that travelled with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,13 +22,29 @@ pub struct TypedEvent<E> {
     pub retry: Option<Duration>,
 }
 
-/// Decodes `(name, data)` of a raw event into `E`.
-pub fn decode_event<E: DecodeEventsOwned>(event: &RawEvent) -> Result<TypedEvent<E>, DecodeError> {
-    Ok(TypedEvent {
-        event: E::decode(event.name(), &event.data)?,
-        id: event.id.clone(),
-        retry: event.retry,
-    })
+impl RawEvent {
+    /// This event decoded into the enum `E`, with its id and `retry`.
+    ///
+    /// ```
+    /// use tidings::client::Decoder;
+    /// use tidings::sse_events;
+    ///
+    /// #[sse_events(rename_all = "snake_case")]
+    /// #[derive(Debug, PartialEq)]
+    /// enum Score { Goal(u32) }
+    ///
+    /// let mut events = Vec::new();
+    /// Decoder::new().feed(b"event: goal\nid: 7\ndata: 3\n\n", &mut events).unwrap();
+    /// let goal = events[0].decode::<Score>().unwrap();
+    /// assert_eq!((goal.event, goal.id.as_str()), (Score::Goal(3), "7"));
+    /// ```
+    pub fn decode<E: DecodeEventsOwned>(&self) -> Result<TypedEvent<E>, DecodeError> {
+        Ok(TypedEvent {
+            event: E::decode(self.name(), &self.data)?,
+            id: self.id.clone(),
+            retry: self.retry,
+        })
+    }
 }
 
 /// A stream of raw events (from [`EventStream`](super::EventStream) or a reconnecting
@@ -116,7 +133,7 @@ where
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 None => return Poll::Ready(None),
             };
-            match decode_event::<E>(&event) {
+            match event.decode::<E>() {
                 Ok(typed) => {
                     this.complete = typed.event.event_info().ends_stream;
                     return Poll::Ready(Some(Ok(typed)));

@@ -3,8 +3,8 @@
 //!
 //! ```
 //! use axum::extract::{Path, State};
-//! use tidings::hub::{Hub, HubError, Resume};
-//! use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
+//! use tidings::hub::{Hub, Resume};
+//! use tidings::{sse_events, sse_handler, Error, LastEventId, Sender, SseApi};
 //!
 //! #[sse_events(rename_all = "snake_case")]
 //! #[derive(Debug, PartialEq)]
@@ -22,13 +22,12 @@
 //!     State(hub): State<Hub<RoomEvent>>,
 //!     last: LastEventId,
 //!     tx: Sender<RoomEvent>,
-//! ) -> Result<(), HubError> {
+//! ) -> Result<(), Error> {
 //!     let subscription = hub.subscribe(&room, &last).await?;
 //!     if subscription.resume() == Resume::TooOld {
 //!         tx.send(RoomEvent::Reset).await?;    // never a silent gap
 //!     }
-//!     tx.forward(subscription).await?;         // the hub's bytes, not re-encoded per client
-//!     Ok(())
+//!     tx.forward(subscription).await          // the hub's bytes, not re-encoded per client
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -74,26 +73,31 @@
 //!   clients should be checked before subscribing (see [`HubBuilder::max_topics`]); names
 //!   longer than [`HubBuilder::max_topic_name`] (255 bytes) are refused with `400`.
 
+mod backend;
 mod id;
+mod log;
+pub(crate) mod metrics;
 #[cfg(feature = "redis")]
 mod redis;
+mod registry;
 mod subscription;
 mod topic;
+mod totals;
 
-use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::event::SseEvents;
-use crate::extract::LastEventId;
-use crate::message::Message;
-use crate::sender::{self, SendError};
-use crate::wire::{EncodeError, EventId};
+use crate::error::Error;
+use crate::wire::{encode, EventId, LastEventId, Message, SseEvents};
 
+pub use crate::error::HubError;
+use backend::Backend;
 use id::Key;
+use log::{Limits, Retention};
+pub use registry::HubStats;
+use registry::{Caps, Full, Topics, Unused};
 pub use subscription::{Resume, SameEvents, Subscription};
-use topic::{Caps, Full, Joined, Limits, Retention, Topics, Unused};
 
 /// Publishes events to topics and streams them to subscribers; cheap to clone (one shared hub).
 ///
@@ -107,8 +111,7 @@ struct Inner {
     topics: Arc<Topics>,
     /// The longest topic name accepted, in bytes.
     max_topic_name: usize,
-    #[cfg(feature = "redis")]
-    redis: Option<redis::RedisHub>,
+    backend: Backend,
 }
 
 impl<E> Clone for Hub<E> {
@@ -169,30 +172,15 @@ impl<E: SseEvents> Hub<E> {
     /// Publishes `event` to every subscriber of `topic` and to its replay window; returns the
     /// id the event got. The event is serialized once, here, whatever the number of subscribers.
     ///
-    /// Fails only if the payload cannot be serialized ([`HubError::Encode`]), or, on Redis, if
+    /// Fails only if the payload cannot be serialized ([`Error::Encode`]), or, on Redis, if
     /// Redis cannot be reached ([`HubError::Unavailable`]: nothing was published), or stopped
     /// answering once the publish was sent ([`HubError::Unconfirmed`]: it may have been). A
     /// publish whose connection dropped is tried once more, and is never stored twice.
-    pub async fn publish(&self, topic: &str, event: E) -> Result<EventId, HubError> {
+    pub async fn publish(&self, topic: &str, event: E) -> Result<EventId, Error> {
         self.check_name(topic)?;
-        let body = sender::encode(&Message::new(event)).map_err(|e| match e {
-            SendError::Encode(e) => HubError::Encode(e),
-            other => HubError::Stream(other),
-        })?;
-        #[cfg(feature = "redis")]
-        if let Some(redis) = &self.inner.redis {
-            let key = redis.publish(topic, &body).await?;
-            return Ok(key.event_id());
-        }
-        self.inner.topics.check_bytes()?;
-        let key = loop {
-            let log = self.inner.topics.get_or_create(topic, new_epoch)?;
-            match log.append_next(&body) {
-                Ok(key) => break key,
-                // Evicted between the lookup and the append: look it up (create it) again.
-                Err(topic::Closed) => continue,
-            }
-        };
+        let body = encode(&Message::new(event))?;
+        let inner = &self.inner;
+        let key = inner.backend.publish(&inner.topics, topic, &body).await?;
         Ok(key.event_id())
     }
 
@@ -208,7 +196,7 @@ impl<E: SseEvents> Hub<E> {
         &self,
         topic: &str,
         last: &LastEventId,
-    ) -> Result<Subscription<E>, HubError> {
+    ) -> Result<Subscription<E>, Error> {
         self.subscribe_with_history(topic, last, 0).await
     }
 
@@ -226,23 +214,14 @@ impl<E: SseEvents> Hub<E> {
         topic: &str,
         last: &LastEventId,
         history: usize,
-    ) -> Result<Subscription<E>, HubError> {
+    ) -> Result<Subscription<E>, Error> {
         self.check_name(topic)?;
         let last_key = last.as_deref().map(Key::parse);
-        let after = last_key.flatten();
-        #[cfg(feature = "redis")]
-        let joined = match &self.inner.redis {
-            Some(redis) if last_key.is_none() && history > 0 => {
-                redis
-                    .join_newcomer(&self.inner.topics, topic, history)
-                    .await?
-            }
-            Some(redis) => redis.join(&self.inner.topics, topic, after).await?,
-            None => self.join_in_process(topic, after, history)?,
-        };
-        #[cfg(not(feature = "redis"))]
-        let joined = self.join_in_process(topic, after, history)?;
-        let (mut membership, resumed, replay) = joined;
+        let inner = &self.inner;
+        let (mut membership, resumed, replay) = inner
+            .backend
+            .join(&inner.topics, topic, last_key, history)
+            .await?;
         let resume = match (last_key, resumed) {
             (None, _) => Resume::Fresh,
             (Some(_), true) => Resume::Resumed,
@@ -275,33 +254,6 @@ impl<E> Hub<E> {
         }
         Ok(())
     }
-
-    /// Registers an in-process subscriber resuming after `after` (or, without, starting with
-    /// `history` events); returns whether it resumed.
-    /// The log is all there is: an id it does not hold (malformed, unknown, or older than the
-    /// window) cannot be resumed from.
-    fn join_in_process(
-        &self,
-        topic: &str,
-        after: Option<Key>,
-        history: usize,
-    ) -> Result<(topic::Membership, bool, VecDeque<bytes::Bytes>), Full> {
-        let membership = self.inner.topics.join(topic, after, history, new_epoch)?;
-        let resumed = matches!(membership.joined, Joined::Resumed);
-        Ok((membership, resumed, VecDeque::new()))
-    }
-}
-
-/// Where a new in-process topic's ids start: a random epoch, so that ids from before a restart
-/// or an eviction, or from another topic, are foreign to it. Positions count from 1, so
-/// `{epoch}-0` means "before the first event".
-fn new_epoch() -> (Key, u64) {
-    // 48 bits keep ids short.
-    let base = Key {
-        high: (crate::random::u64() >> 16).max(1),
-        low: 0,
-    };
-    (base, 0)
 }
 
 /// Settings of a [`Hub`].
@@ -432,8 +384,7 @@ impl<E> HubBuilder<E> {
             inner: Arc::new(Inner {
                 topics: Topics::new(self.retention, Unused::EvictAfter(self.idle), self.caps),
                 max_topic_name: self.max_topic_name,
-                #[cfg(feature = "redis")]
-                redis: None,
+                backend: Backend::InProcess,
             }),
             events: PhantomData,
         }
@@ -473,7 +424,7 @@ impl<E> HubBuilder<E> {
     ///
     /// ```no_run
     /// # #[tidings::sse_events] enum ChatEvent { Posted(String) }
-    /// # async fn run() -> Result<(), tidings::hub::HubError> {
+    /// # async fn run() -> Result<(), tidings::Error> {
     /// use tidings::hub::Hub;
     /// let hub: Hub<ChatEvent> = Hub::builder()
     ///     .replay(1_000)
@@ -482,7 +433,7 @@ impl<E> HubBuilder<E> {
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "redis")]
-    pub async fn redis(self, url: &str) -> Result<Hub<E>, HubError> {
+    pub async fn redis(self, url: &str) -> Result<Hub<E>, Error> {
         // Replay comes from Redis; the local log is only the subscribers' queue, and a topic
         // is read from Redis only while this instance has subscribers to it.
         let local = Retention {
@@ -504,81 +455,10 @@ impl<E> HubBuilder<E> {
             inner: Arc::new(Inner {
                 topics,
                 max_topic_name: self.max_topic_name,
-                redis: Some(redis),
+                backend: Backend::Redis(redis),
             }),
             events: PhantomData,
         })
-    }
-}
-
-/// What a [`Hub`] holds, from [`Hub::stats`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HubStats {
-    /// Topics held (with subscribers, or with a replay window not yet evicted).
-    pub topics: usize,
-    /// Subscriptions open.
-    pub subscribers: usize,
-    /// Events held in logs, across topics.
-    pub retained_events: usize,
-    /// Bytes of encoded events held in logs, and of topic names, across topics.
-    pub retained_bytes: usize,
-    /// Subscribers dropped, ever, for falling further behind than their queue allows.
-    pub dropped_subscribers: u64,
-}
-
-/// Why a hub operation failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum HubError {
-    /// The event's payload failed to serialize; nothing was published.
-    Encode(EncodeError),
-    /// Sending to the stream failed (a handler's `tx.send(..).await?`).
-    Stream(SendError),
-    /// The hub's backend (Redis) cannot be reached; nothing was published or subscribed.
-    Unavailable(Box<dyn std::error::Error + Send + Sync>),
-    /// Redis stopped answering after a publish was sent to it: the event may or may not have
-    /// been published (its subscribers may get it). Publishing it again may store it twice.
-    Unconfirmed(Box<dyn std::error::Error + Send + Sync>),
-    /// The hub holds as many topics or bytes as it may ([`HubBuilder::max_topics`],
-    /// [`HubBuilder::max_retained_bytes`]): the event was not published, or the new topic not
-    /// subscribed to. Unused topics are evicted after [`HubBuilder::evict_idle_after`].
-    Full(Box<dyn std::error::Error + Send + Sync>),
-    /// The topic's name is longer than [`HubBuilder::max_topic_name`]: nothing was published
-    /// or subscribed.
-    InvalidTopic(Box<dyn std::error::Error + Send + Sync>),
-    /// The hub cannot be built as configured (a Redis URL that does not parse).
-    Config(Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl std::fmt::Display for HubError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HubError::Encode(e) => e.fmt(f),
-            HubError::Stream(e) => e.fmt(f),
-            HubError::Unavailable(e) => write!(f, "the hub's backend is unavailable: {e}"),
-            HubError::Unconfirmed(e) => write!(
-                f,
-                "the hub's backend stopped answering; the event may or may not have been \
-                 published: {e}"
-            ),
-            HubError::Full(e) | HubError::InvalidTopic(e) => e.fmt(f),
-            HubError::Config(e) => write!(f, "the hub is misconfigured: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for HubError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            HubError::Encode(e) => Some(e),
-            HubError::Stream(e) => Some(e),
-            HubError::Unavailable(e)
-            | HubError::Unconfirmed(e)
-            | HubError::Full(e)
-            | HubError::InvalidTopic(e)
-            | HubError::Config(e) => Some(&**e),
-        }
     }
 }
 
@@ -588,52 +468,8 @@ impl From<Full> for HubError {
     }
 }
 
-impl From<SendError> for HubError {
-    fn from(e: SendError) -> Self {
-        HubError::Stream(e)
-    }
-}
-
-/// Seconds a client is asked to wait before retrying when the backend is unavailable.
-const RETRY_AFTER_SECONDS: &str = "1";
-
-/// Before the first event, a handler's `HubError` becomes `503 Service Unavailable` (with
-/// `Retry-After`) when Redis is unreachable or the hub is full, `400 Bad Request` for a topic
-/// name over `max_topic_name`, `500` otherwise; the body says why.
-impl axum::response::IntoResponse for HubError {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            HubError::Unavailable(_) | HubError::Unconfirmed(_) | HubError::Full(_) => (
-                http::StatusCode::SERVICE_UNAVAILABLE,
-                [(http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
-                self.to_string(),
-            )
-                .into_response(),
-            HubError::Stream(e) => e.into_response(),
-            HubError::InvalidTopic(_) => {
-                (http::StatusCode::BAD_REQUEST, self.to_string()).into_response()
-            }
-            HubError::Encode(_) | HubError::Config(_) => {
-                (http::StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
-            }
-        }
-    }
-}
-
-/// The API document lists the `503` and `500` a `HubError` can become.
-impl crate::openapi::DocumentedError for HubError {
-    fn responses(doc: &mut crate::openapi::OperationDoc) {
-        // The other variants cannot occur before the first event (publishing is not
-        // subscribing; a failed send means the client is gone), so the framework's own `500`
-        // stays the one documented.
-        doc.text_response(
-            "503",
-            "The hub cannot take this subscriber now: it holds as many topics or bytes as it \
-             may, or it runs on Redis, which is unreachable. Retry after `Retry-After` seconds.",
-        );
-        doc.text_response(
-            "400",
-            "The topic's name is longer than the hub accepts (`max_topic_name`).",
-        );
+impl From<Full> for Error {
+    fn from(full: Full) -> Self {
+        Error::Hub(full.into())
     }
 }

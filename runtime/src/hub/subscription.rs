@@ -1,11 +1,12 @@
-//! [`Subscription`]: one subscriber's place in a topic, forwarded to its stream's [`Sender`].
+//! [`Subscription`]: one subscriber's place in a topic, forwarded to its stream's `Sender`.
 
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 
-use super::topic::{Membership, Next};
-use crate::sender::{Forward, SendError, Sender};
+use super::log::Next;
+use super::registry::Membership;
+use crate::wire::{sealed, Forward, ForwardError, FrameSink};
 
 /// How a subscription relates to the `Last-Event-ID` the client sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +24,8 @@ pub enum Resume {
 /// A subscriber of one topic of a [`Hub`](super::Hub): the events after its `Last-Event-ID`,
 /// then live events, as the bytes the hub encoded once.
 ///
-/// Forward it to the stream's [`Sender`] with [`Sender::forward`]; only a `Sender` of the same
+/// Forward it to the stream's [`Sender`](crate::Sender) with
+/// [`Sender::forward`](crate::Sender::forward); only a `Sender` of the same
 /// event enum accepts it. Forwarding returns `Ok(())` when the hub ends the subscription: the
 /// subscriber fell further behind than its queue allows (it is counted in
 /// [`HubStats::dropped_subscribers`](super::HubStats)), or, on Redis, the topic's history was
@@ -69,18 +71,20 @@ pub trait SameEvents<E> {}
 
 impl<E> SameEvents<E> for E {}
 
+impl<E, F> sealed::Sealed<E> for Subscription<F> {}
+
 impl<E, F: SameEvents<E>> Forward<E> for Subscription<F> {
-    async fn forward_to(mut self, tx: &Sender<E>) -> Result<(), SendError> {
+    async fn forward_to(mut self, sink: &impl FrameSink<E>) -> Result<(), ForwardError> {
         // Subscribed: nothing can fail before the first event any more, so the client need not
         // wait for one (or for the open deadline) to see the stream open.
-        tx.commit_head().await?;
+        sink.open().await?;
         while let Some(frame) = self.replay.pop_front() {
-            tx.send_frame(frame).await?;
+            sink.send_frame(frame, false).await?;
         }
         let topic = self.membership.topic.clone();
         // One future for the whole subscription: making one per event would register with the
         // channel (a lock) after every event.
-        let closed = tx.closed();
+        let closed = sink.closed();
         let mut closed = std::pin::pin!(closed);
         loop {
             // Enabled before reading, so that an append after the read wakes it.
@@ -89,7 +93,7 @@ impl<E, F: SameEvents<E>> Forward<E> for Subscription<F> {
             appended.as_mut().enable();
             match topic.read(&mut self.membership.cursor) {
                 Next::Frame { frame, newest } => {
-                    tx.send_frame(frame).await?;
+                    sink.send_frame(frame, false).await?;
                     if !newest {
                         continue;
                     }
@@ -102,7 +106,7 @@ impl<E, F: SameEvents<E>> Forward<E> for Subscription<F> {
             }
             tokio::select! {
                 biased;
-                () = &mut closed => return Err(SendError::Disconnected),
+                () = &mut closed => return Err(ForwardError::Gone),
                 () = appended => {}
             }
         }

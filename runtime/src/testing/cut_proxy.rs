@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 ///     axum::extract::State(hub): axum::extract::State<Hub<Feed>>,
 ///     last: LastEventId,
 ///     tx: Sender<Feed>,
-/// ) -> Result<(), tidings::hub::HubError> {
+/// ) -> Result<(), tidings::Error> {
 ///     tx.forward(hub.subscribe("feed", &last).await?).await?;
 ///     Ok(())
 /// }

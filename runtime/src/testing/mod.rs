@@ -3,14 +3,14 @@
 //!
 //! ```
 //! use tidings::testing::TestClient;
-//! use tidings::{sse_events, sse_handler, Sender, SseApi, SendError};
+//! use tidings::{sse_events, sse_handler, Error, Sender, SseApi};
 //!
 //! #[sse_events]
 //! #[derive(Debug, PartialEq)]
 //! enum Count { Number(u32) }
 //!
 //! #[sse_handler(get, "/count")]
-//! async fn count(tx: Sender<Count>) -> Result<(), SendError> {
+//! async fn count(tx: Sender<Count>) -> Result<(), Error> {
 //!     for n in 1..=3 {
 //!         tx.send(Count::Number(n)).await?;
 //!     }
@@ -31,8 +31,8 @@ use http::{Request, Response, StatusCode};
 use std::time::Duration;
 use tower::ServiceExt;
 
-use crate::client::{decode_event, ClientError, EventStream, RawEvent, TypedEvent};
-use crate::event::DecodeEventsOwned;
+use crate::client::{ClientError, EventStream, RawEvent, TypedEvent};
+use crate::wire::DecodeEventsOwned;
 
 mod cut_proxy;
 
@@ -260,7 +260,8 @@ impl TestStream {
         let Some(event) = self.next_raw().await? else {
             return Ok(None);
         };
-        decode_event(&event)
+        event
+            .decode()
             .map(Some)
             .map_err(|e| ClientError::Decode(e).into())
     }

@@ -12,7 +12,7 @@ async fn events(tx: Sender<ChatEvent>) -> u32 {
 }
 
 #[sse_handler(get, "/other")]
-async fn result_of_value(tx: Sender<ChatEvent>) -> Result<u32, tidings::SendError> {
+async fn result_of_value(tx: Sender<ChatEvent>) -> Result<u32, tidings::Error> {
     let _ = tx;
     Ok(7)
 }

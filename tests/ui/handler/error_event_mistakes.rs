@@ -1,4 +1,4 @@
-use tidings::{sse_events, sse_handler, SendError, Sender};
+use tidings::{sse_events, sse_handler, Error, Sender};
 
 #[sse_events]
 enum Feed {
@@ -10,12 +10,12 @@ enum Other {
     Failed,
 }
 
-#[sse_handler(get, "/a", error_event = |_: &SendError| Other::Failed)]
-async fn wrong_event(tx: Sender<Feed>) -> Result<(), SendError> {
+#[sse_handler(get, "/a", error_event = |_: &Error| Other::Failed)]
+async fn wrong_event(tx: Sender<Feed>) -> Result<(), Error> {
     tx.send(Feed::Tick).await
 }
 
-#[sse_handler(get, "/b", error_event = |_: &SendError| Feed::Tick)]
+#[sse_handler(get, "/b", error_event = |_: &Error| Feed::Tick)]
 async fn no_errors(tx: Sender<Feed>) {
     let _ = tx.send(Feed::Tick).await;
 }

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tidings::{sse_events, sse_handler, LastEventId, SendError, Sender, SseApi};
+use tidings::{sse_events, sse_handler, LastEventId, Error, Sender, SseApi};
 
 /// A user.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -80,7 +80,7 @@ pub async fn room_events(
     tx: Sender<ChatEvent>,
     Query(filter): Query<Filter>,
     LastEventId(last): LastEventId,
-) -> Result<(), SendError> {
+) -> Result<(), Error> {
     let _ = (state, room, filter, last);
     tx.send(ChatEvent::Tick).await
 }

@@ -12,8 +12,10 @@ use super::backoff::Backoff;
 use super::handle::{DisconnectReason, Shared};
 use super::request::{Body, Refused, Request};
 use super::{EventSource, EventSourceHandle};
+use crate::client::decoder::{Decoder, RawEvent};
+use crate::client::error::ClientError;
 use crate::client::reader::{EventReader, Read};
-use crate::client::{ClientError, Decoder, RawEvent, TypedEvents};
+use crate::client::typed::TypedEvents;
 
 /// The raw events of an [`EventSource`], across reconnections.
 pub struct RawEvents {

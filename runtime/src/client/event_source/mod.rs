@@ -19,9 +19,10 @@ use std::time::Duration;
 pub use connection::RawEvents;
 pub use handle::{Disconnect, DisconnectReason, EventSourceHandle, Opened};
 
+use super::decoder::DEFAULT_MAX_LINE_LEN;
 use super::error::BoxError;
-use super::{TypedEvents, DEFAULT_MAX_LINE_LEN};
-use crate::event::DecodeEventsOwned;
+use super::typed::TypedEvents;
+use crate::wire::DecodeEventsOwned;
 use handle::Shared;
 
 /// A reconnecting Server-Sent Events client (feature `client`), built on `reqwest`.
@@ -252,7 +253,7 @@ impl EventSource {
     }
 
     /// The stream of events decoded into `E`, across reconnections; see [`TypedEvents`].
-    pub fn typed<E: DecodeEventsOwned + crate::SseEvents>(self) -> TypedEvents<RawEvents, E> {
+    pub fn typed<E: DecodeEventsOwned + crate::wire::SseEvents>(self) -> TypedEvents<RawEvents, E> {
         TypedEvents::new(self.raw())
     }
 

@@ -8,7 +8,8 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 use std::time::Duration;
 
-use crate::client::ClientError;
+use crate::client::content_type::is_event_stream;
+use crate::client::error::ClientError;
 
 /// The body of a response that opened the stream.
 pub(super) type Body = BoxStream<'static, reqwest::Result<Bytes>>;
@@ -134,7 +135,7 @@ async fn judge(response: reqwest::Response, patience: Duration) -> Result<Body, 
         return Err(Refused::Fatal(refused));
     }
     let content_type = response.headers().get(header::CONTENT_TYPE);
-    if !content_type.is_some_and(crate::client::is_event_stream) {
+    if !content_type.is_some_and(is_event_stream) {
         let content_type = content_type.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         return Err(Refused::Fatal(ClientError::NotEventStream { content_type }));
     }

@@ -1,0 +1,3 @@
+//! Helpers every layer may use, and which use nothing of tidings.
+
+pub(crate) mod random;
