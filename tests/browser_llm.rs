@@ -2,9 +2,7 @@
 //! final event and the page stops there, posting the prompt once; an empty prompt shows the
 //! server's `422` reason.
 
-#[path = "../examples/llm/app.rs"]
-#[allow(dead_code)]
-mod llm;
+use tidings_examples::llm;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

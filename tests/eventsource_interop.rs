@@ -3,9 +3,7 @@
 //! lastEventId, and, when the server ends its stream, reconnects on its own with
 //! `Last-Event-ID` and gets exactly what it missed.
 
-#[path = "../examples/chat/app.rs"]
-#[allow(dead_code)]
-mod chat;
+use tidings_examples::chat;
 
 use serde::Deserialize;
 use std::path::Path;

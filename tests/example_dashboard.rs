@@ -1,13 +1,11 @@
 //! The dashboard example, in-process: the stream samples the metrics every period (short
 //! here), counts requests through its middleware and viewers through each stream's guard.
 
-#[path = "../examples/dashboard/app.rs"]
-#[allow(dead_code)] // what only main.rs uses
-mod app;
-mod example_common;
+use tidings_examples::dashboard as app;
+use tidings_test_support::example_pages;
 
 use app::{DashboardEvent, Metrics};
-use example_common::{assert_serves_page_and_docs, streamed_events};
+use example_pages::{assert_serves_page_and_docs, streamed_events};
 use http::StatusCode;
 use std::time::Duration;
 use tidings::testing::{TestClient, TestStream};

@@ -1,13 +1,11 @@
 //! The LLM example, in-process: a completion streams its tokens, then its usage, then `done`,
 //! and ends; an empty prompt is a `422` with a JSON reason; the API document describes both.
 
-#[path = "../examples/llm/app.rs"]
-#[allow(dead_code)] // what only main.rs uses
-mod app;
-mod example_common;
+use tidings_examples::llm as app;
+use tidings_test_support::example_pages;
 
 use app::{Completion, Usage};
-use example_common::{assert_serves_page_and_docs, streamed_events};
+use example_pages::{assert_serves_page_and_docs, streamed_events};
 use http::StatusCode;
 use serde_json::json;
 use tidings::testing::TestClient;

@@ -2,13 +2,11 @@
 //! id is its line number; a reconnect with `Last-Event-ID: n` gets exactly the lines after `n`,
 //! then the lines written later; a line being written is sent only once it is complete.
 
-#[path = "../examples/logs/app.rs"]
-#[allow(dead_code)] // what only main.rs uses
-mod app;
-mod example_common;
+use tidings_examples::logs as app;
+use tidings_test_support::example_pages;
 
 use app::LogEvent;
-use example_common::{assert_serves_page_and_docs, streamed_events};
+use example_pages::{assert_serves_page_and_docs, streamed_events};
 use http::StatusCode;
 use std::io::Write;
 use std::path::PathBuf;

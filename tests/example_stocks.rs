@@ -3,13 +3,11 @@
 //! `reset`, then live prices; an unknown symbol is a `404` before any event; the ticker feeds
 //! every symbol.
 
-#[path = "../examples/stocks/app.rs"]
-#[allow(dead_code)] // what only main.rs uses
-mod app;
-mod example_common;
+use tidings_examples::stocks as app;
+use tidings_test_support::example_pages;
 
 use app::{Quote, StockEvent};
-use example_common::{assert_serves_page_and_docs, streamed_events};
+use example_pages::{assert_serves_page_and_docs, streamed_events};
 use http::StatusCode;
 use std::time::Duration;
 use tidings::hub::Hub;

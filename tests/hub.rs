@@ -1,10 +1,10 @@
 //! The in-process hub: replay after `Last-Event-ID` without gap or duplicate, encode once,
 //! slow subscribers, topics and their eviction.
 
-mod hub_common;
+use tidings_test_support::hub_feed;
 
 use axum::extract::State;
-use hub_common::{client, item, next_events, open, Feed};
+use hub_feed::{client, item, next_events, open, Feed};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -140,7 +140,7 @@ async fn no_gap_and_no_duplicate_at_the_replay_live_seam_under_concurrent_publis
         .subscriber_queue(1_000_000)
         .subscriber_queue_bytes(usize::MAX)
         .build();
-    hub_common::seam_stress(&hub, 4, 2_000, 48, Duration::from_millis(3)).await;
+    hub_feed::seam_stress(&hub, 4, 2_000, 48, Duration::from_millis(3)).await;
 }
 
 /// Counts every serialization of its value.
@@ -329,7 +329,7 @@ async fn a_subscription_ends_with_its_client() {
 async fn a_subscribed_stream_opens_at_once_without_waiting_for_an_event_or_the_open_deadline() {
     let hub: Hub<Feed> = Hub::builder().build();
     let router = SseApi::stateful("Feeds", "1")
-        .handler(hub_common::feed)
+        .handler(hub_feed::feed)
         .open_deadline(Duration::from_secs(3_600))
         .into_router()
         .with_state(hub.clone());
@@ -444,7 +444,7 @@ async fn the_hub_counts_what_it_holds_as_topics_come_and_go() {
 #[tokio::test]
 async fn newcomers_get_the_history_they_ask_for_then_live_events() {
     let hub: Hub<Feed> = Hub::builder().build();
-    hub_common::newcomers_get_history_then_live(&hub).await;
+    hub_feed::newcomers_get_history_then_live(&hub).await;
 }
 
 #[tokio::test]

@@ -2,9 +2,9 @@
 //! with its own server on a free port): instances sharing history, resuming on another
 //! instance, surviving a Redis restart, and telling clients when history was lost.
 
-mod hub_common;
+use tidings_test_support::hub_feed;
 
-use hub_common::{client, item, next_events, open, order, Feed, Item};
+use hub_feed::{client, item, next_events, open, order, Feed, Item};
 use std::ops::Range;
 use std::time::Duration;
 use tidings::hub::{Hub, HubError, Resume};
@@ -102,7 +102,7 @@ async fn no_gap_and_no_duplicate_at_the_seam_on_redis_under_concurrent_publishin
     // Replay from Redis (XRANGE) and from the local log both occur: subscribers join while the
     // instance follows the topic and resume from ids older than its log.
     let hub = redis_hub(&redis, 50).await;
-    hub_common::seam_stress(&hub, 4, 1_000, 24, Duration::from_millis(60)).await;
+    hub_feed::seam_stress(&hub, 4, 1_000, 24, Duration::from_millis(60)).await;
 }
 
 #[tokio::test]
@@ -546,5 +546,5 @@ async fn newcomers_get_the_history_they_ask_for_from_redis_then_live_events() {
         return;
     };
     let hub = redis_hub(&redis, 100).await;
-    hub_common::newcomers_get_history_then_live(&hub).await;
+    hub_feed::newcomers_get_history_then_live(&hub).await;
 }

@@ -1,9 +1,9 @@
 //! Clients that never read, over real sockets: they do not grow the server's memory, do not
 //! delay the others, and are counted as dropped when their connections finally go.
 
-mod hub_common;
+use tidings_test_support::hub_feed;
 
-use hub_common::Feed;
+use hub_feed::Feed;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -54,7 +54,7 @@ async fn clients_that_never_read_grow_no_memory_delay_nobody_and_are_counted() {
         .subscriber_queue_bytes(256 << 10)
         .build();
     let router = SseApi::stateful("Feeds", "1")
-        .handler(hub_common::feed)
+        .handler(hub_feed::feed)
         .into_router()
         .with_state(hub.clone());
     let server = serve(router).await;

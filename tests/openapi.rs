@@ -3,12 +3,12 @@
 //! `document_input!` / `document_error!` as the macro does), so these tests hold whatever the
 //! macros' state. `openapi_chat.rs` checks the same through the real macros and the chat example.
 
-mod openapi_common;
+use tidings_test_support::openapi_checks;
 
 use axum::extract::{Path, Query, State};
 use axum::routing::MethodRouter;
 use axum::Json;
-use openapi_common::*;
+use openapi_checks::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};

@@ -3,12 +3,10 @@
 //! against its schemas. Parameters, `Last-Event-ID` and error responses appear only once the
 //! macro generates the `document` hook (`document_input!` / `document_error!`).
 
-#[path = "../examples/chat/app.rs"]
-#[allow(dead_code)]
-mod app;
-mod openapi_common;
+use tidings_examples::chat as app;
+use tidings_test_support::openapi_checks;
 
-use openapi_common::*;
+use openapi_checks::*;
 use serde_json::{json, Value};
 use tidings_test_support::{get, request, serve, PATIENCE};
 

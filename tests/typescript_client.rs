@@ -10,21 +10,11 @@
 //!   again for each connection, and reconnects after its inactivity timeout (but not while
 //!   keep-alive comments arrive).
 
-#[path = "../examples/chat/app.rs"]
-#[allow(dead_code)]
-mod chat;
-#[path = "../examples/dashboard/app.rs"]
-#[allow(dead_code)]
-mod dashboard;
-#[path = "../examples/llm/app.rs"]
-#[allow(dead_code)]
-mod llm;
-#[path = "../examples/logs/app.rs"]
-#[allow(dead_code)]
-mod logs;
-#[path = "../examples/stocks/app.rs"]
-#[allow(dead_code)]
-mod stocks;
+use tidings_examples::chat;
+use tidings_examples::dashboard;
+use tidings_examples::llm;
+use tidings_examples::logs;
+use tidings_examples::stocks;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};

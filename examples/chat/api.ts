@@ -25,7 +25,7 @@ export type RoomEventsEvent =
 
 /** Why `GET /rooms/{room}/events` can be refused before its stream starts: each documented `4xx`, with its body. */
 export type RoomEventsRefusal =
-  /** The request's path, query, headers or body are invalid. Or: The topic's name is longer than the hub accepts (`max_topic_name`). */
+  /** The request's path, query, headers or body are invalid. */
   | { documented: true; status: 400; body: string }
   /** There is no room of that name. */
   | { documented: true; status: 404; body: RoomEventsError404 };

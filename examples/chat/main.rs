@@ -9,10 +9,8 @@
 //! `redis://127.0.0.1:6379/`) the rooms live in Redis, so several instances serve the same rooms
 //! and a browser resumes on any of them.
 
-#[path = "app.rs"]
-mod app;
-#[path = "../common/serve.rs"]
-mod serve;
+use tidings_examples::chat as app;
+use tidings_examples::serve;
 
 use tidings::hub::Hub;
 

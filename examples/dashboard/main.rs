@@ -7,10 +7,8 @@
 //! Run it with `cargo run -p tidings-examples --bin dashboard`, then open the printed URL.
 //! `PORT` chooses the port (default 3002; 0 picks a free one).
 
-#[path = "app.rs"]
-mod app;
-#[path = "../common/serve.rs"]
-mod serve;
+use tidings_examples::dashboard as app;
+use tidings_examples::serve;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -6,10 +6,8 @@
 //! Run it with `cargo run -p tidings-examples --bin llm`, then open the printed URL.
 //! `PORT` chooses the port (default 3001; 0 picks a free one).
 
-#[path = "app.rs"]
-mod app;
-#[path = "../common/serve.rs"]
-mod serve;
+use tidings_examples::llm as app;
+use tidings_examples::serve;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

@@ -6,12 +6,9 @@
 //! temporary directory, a line every 500 ms. `PORT` chooses the port (default 3003; 0 picks a
 //! free one).
 
-#[path = "app.rs"]
-mod app;
-#[path = "fake_log.rs"]
+use tidings_examples::logs as app;
 mod fake_log;
-#[path = "../common/serve.rs"]
-mod serve;
+use tidings_examples::serve;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

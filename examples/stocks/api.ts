@@ -16,7 +16,7 @@ export type StockEventsEvent =
 
 /** Why `GET /stocks/{symbol}/events` can be refused before its stream starts: each documented `4xx`, with its body. */
 export type StockEventsRefusal =
-  /** The request's path, query, headers or body are invalid. Or: The topic's name is longer than the hub accepts (`max_topic_name`). */
+  /** The request's path, query, headers or body are invalid. */
   | { documented: true; status: 400; body: string }
   /** No stock has that symbol. */
   | { documented: true; status: 404; body: StockEventsError404 };

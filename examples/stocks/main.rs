@@ -5,10 +5,8 @@
 //! Run it with `cargo run -p tidings-examples --bin stocks`, then open the printed URL.
 //! `PORT` chooses the port (default 3004; 0 picks a free one).
 
-#[path = "app.rs"]
-mod app;
-#[path = "../common/serve.rs"]
-mod serve;
+use tidings_examples::serve;
+use tidings_examples::stocks as app;
 
 use tidings::hub::Hub;
 

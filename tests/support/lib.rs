@@ -1,6 +1,15 @@
 //! Helpers shared by the integration tests and benchmarks: a router served on a real loopback
 //! socket, a raw HTTP client that reads a stream chunk by chunk, a deterministic random number
-//! generator, and the check for the npm packages some tests run.
+//! generator, and the check for the npm packages some tests run. The one support crate of the
+//! tests, beside `tidings::testing`, which users have too; its modules:
+//!
+//! - [`hub_feed`]: the hub fixture the in-process and Redis hub tests share;
+//! - [`openapi_checks`]: checking events against an API document, snapshots, external validators;
+//! - [`example_pages`]: what every example's test checks besides its streams.
+
+pub mod example_pages;
+pub mod hub_feed;
+pub mod openapi_checks;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-mod openapi_common;
+use tidings_test_support::openapi_checks;
 
 use axum::extract::State;
 use axum::Json;
@@ -139,5 +139,5 @@ fn the_api_document_says_which_event_is_final() {
     let token = branches.iter().find(|b| b["title"] == "Token").unwrap();
     assert!(token.get("x-ends-stream").is_none());
     // The annotation keeps the document valid for independent validators.
-    openapi_common::assert_valid_openapi(&openapi_common::write_doc("finite.openapi.json", &doc));
+    openapi_checks::assert_valid_openapi(&openapi_checks::write_doc("finite.openapi.json", &doc));
 }

@@ -1,8 +1,6 @@
 //! What every example's test checks besides its streams: the page, the API document and its
 //! docs page are served, and the document describes the example's events.
 
-#![allow(dead_code)]
-
 use http::StatusCode;
 use serde_json::Value;
 use tidings::testing::TestClient;

@@ -3,9 +3,7 @@
 //! `history_lost` event when they cannot be replayed, the bot's streamed reply, and a real error
 //! status for an unknown room.
 
-#[path = "../examples/chat/app.rs"]
-#[allow(dead_code)]
-mod chat;
+use tidings_examples::chat;
 
 use axum::body::Body;
 use axum::Router;

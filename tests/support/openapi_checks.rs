@@ -1,8 +1,6 @@
 //! Helpers of the OpenAPI tests: event validation against a document with the `jsonschema`
 //! crate, snapshots, and the external validators.
 
-#![allow(dead_code)]
-
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -116,7 +114,7 @@ pub fn validate_items(doc: &Value, path: &str, items: &[Value]) -> Result<Vec<St
 pub fn assert_snapshot(name: &str, doc: &Value) {
     let path = root().join("tests/snapshots").join(name);
     let text = serde_json::to_string_pretty(doc).unwrap() + "\n";
-    tidings_test_support::assert_checked_in(&path, &text, "the server");
+    crate::assert_checked_in(&path, &text, "the server");
 }
 
 pub fn root() -> PathBuf {
@@ -139,7 +137,7 @@ pub fn tool(path: &str, hint: &str) -> Option<PathBuf> {
     if path.exists() {
         return Some(path);
     }
-    tidings_test_support::skipped(&format!("missing {} ({hint})", path.display()));
+    crate::skipped(&format!("missing {} ({hint})", path.display()));
     None
 }
 

@@ -2,7 +2,7 @@
 //! response head and the API document; an undeclared name, an invalid value or a header set
 //! after the head went out is a typed error, never a silent drop.
 
-mod openapi_common;
+use tidings_test_support::openapi_checks;
 
 use std::time::Duration;
 
@@ -101,8 +101,8 @@ fn declared_headers_are_documented_on_the_stream_response() {
     );
     assert_eq!(headers["x-job-id"]["schema"]["type"], "string");
     assert!(headers["cache-control"].is_object());
-    let path = openapi_common::write_doc("response_headers", &doc);
-    openapi_common::assert_valid_openapi(&path);
+    let path = openapi_checks::write_doc("response_headers", &doc);
+    openapi_checks::assert_valid_openapi(&path);
 
     let page = tidings::openapi::docs_html(&SseApi::new("t", "1").handler(job).openapi());
     assert!(

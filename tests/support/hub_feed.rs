@@ -1,8 +1,7 @@
 //! A hub test fixture shared by the in-process and Redis hub tests: a feed of items whose
 //! handler subscribes with the client's `Last-Event-ID` and tells it when it is too old.
 
-#![allow(dead_code)]
-
+use crate::Rng;
 use axum::extract::{Path, State};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,7 +12,6 @@ use tidings::hub::{Hub, Resume};
 use tidings::testing::{TestClient, TestStream};
 use tidings::Error;
 use tidings::{sse_events, sse_handler, LastEventId, Sender, SseApi};
-use tidings_test_support::Rng;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Item {
