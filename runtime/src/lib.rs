@@ -81,6 +81,8 @@ pub mod send {
 
 pub use api::{codegen, openapi, SseApi};
 pub use error::{Error, HeaderError};
+#[cfg(feature = "tls")]
+pub use net::tls::{TlsError, TlsListener};
 pub use net::write_deadline::WriteDeadline;
 pub use stream::{KeepAlive, Sender, Shutdown};
 pub use tidings_macros::{sse_events, sse_handler};

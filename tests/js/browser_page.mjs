@@ -1,12 +1,13 @@
 // Opens a page in headless Chromium (Debian's `chromium`, through playwright-core) and waits
 // until the page sets `window.testResult`; prints it as JSON, with any script errors, and keeps
-// a full-page screenshot. Usage: node browser_page.mjs <url> <screenshot.png>
+// a full-page screenshot. Usage: node browser_page.mjs <url> <screenshot.png> [--insecure]
+// (`--insecure` accepts the self-signed certificate of an HTTPS test server).
 import { launchChromium, scriptErrors } from "./chromium.mjs";
 
-const [url, screenshot] = process.argv.slice(2);
+const [url, screenshot, insecure] = process.argv.slice(2);
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage();
+  const page = await browser.newPage({ ignoreHTTPSErrors: insecure === "--insecure" });
   const errors = scriptErrors(page);
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text());

@@ -49,14 +49,23 @@ pub struct OpenStream {
     /// Status and headers.
     pub head: http::response::Parts,
     body: Incoming,
-    /// Keeps the connection driven.
-    _connection: tokio::task::JoinHandle<()>,
+    /// The task driving the connection: its own, or one the streams of an HTTP/2 connection
+    /// share.
+    _connection: std::sync::Arc<tokio::task::JoinHandle<()>>,
 }
 
 /// Sends one request over a fresh HTTP/1.1 connection and returns as soon as the head arrives.
 pub async fn request(addr: SocketAddr, request: http::Request<String>) -> OpenStream {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+    request_on(tcp, request).await
+}
+
+/// Sends one request over HTTP/1.1 on `io`, a connection made by the caller (TLS, say).
+pub async fn request_on<I>(io: I, request: http::Request<String>) -> OpenStream
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
         .unwrap();
     let connection = tokio::spawn(async move {
@@ -68,16 +77,117 @@ pub async fn request(addr: SocketAddr, request: http::Request<String>) -> OpenSt
 /// Sends one request over a fresh HTTP/2 connection (cleartext, prior knowledge).
 pub async fn request_h2(addr: SocketAddr, request: http::Request<String>) -> OpenStream {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        TokioIo::new(tcp),
-    )
-    .await
-    .unwrap();
-    let connection = tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    open(sender.send_request(request), connection).await
+    let mut h2 = H2Connection::on(tcp).await;
+    h2.request(request).await
+}
+
+/// One HTTP/2 connection, on which each request is a stream of its own.
+pub struct H2Connection {
+    sender: hyper::client::conn::http2::SendRequest<String>,
+    connection: std::sync::Arc<tokio::task::JoinHandle<()>>,
+}
+
+impl H2Connection {
+    /// HTTP/2 on `io`, a connection made by the caller (cleartext with prior knowledge, or TLS
+    /// that negotiated `h2`).
+    pub async fn on<I>(io: I) -> H2Connection
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (sender, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(io),
+        )
+        .await
+        .unwrap();
+        let connection = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        H2Connection {
+            sender,
+            connection: std::sync::Arc::new(connection),
+        }
+    }
+
+    /// Sends `request` as a new stream of the connection; returns once its head arrives.
+    pub async fn request(&mut self, request: http::Request<String>) -> OpenStream {
+        let response = self.sender.send_request(request);
+        let response = tokio::time::timeout(PATIENCE, response)
+            .await
+            .expect("no response head in time")
+            .unwrap();
+        let (head, body) = response.into_parts();
+        OpenStream {
+            head,
+            body,
+            _connection: self.connection.clone(),
+        }
+    }
+}
+
+/// A self-signed certificate for `localhost` and `127.0.0.1`, made for one test run.
+pub struct TestCertificate {
+    /// The certificate, PEM.
+    pub certificate: String,
+    /// Its private key, PEM.
+    pub key: String,
+}
+
+impl TestCertificate {
+    pub fn new() -> TestCertificate {
+        let made = rcgen::generate_simple_self_signed(vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+        ])
+        .unwrap();
+        TestCertificate {
+            certificate: made.cert.pem(),
+            key: made.key_pair.serialize_pem(),
+        }
+    }
+
+    /// Connects to `addr` over TLS, trusting only this certificate, offering `alpn` (`h2`,
+    /// `http/1.1`); returns the connection and the protocol the server chose.
+    pub async fn connect(
+        &self,
+        addr: SocketAddr,
+        alpn: &[&str],
+    ) -> (
+        tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+        Option<String>,
+    ) {
+        use tokio_rustls::rustls::{self, pki_types::pem::PemObject};
+        let mut roots = rustls::RootCertStore::empty();
+        let certificate =
+            rustls::pki_types::CertificateDer::from_pem_slice(self.certificate.as_bytes()).unwrap();
+        roots.add(certificate).unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = tokio::time::timeout(PATIENCE, connector.connect(name, tcp))
+            .await
+            .expect("no TLS handshake in time")
+            .unwrap();
+        let protocol = tls
+            .get_ref()
+            .1
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
+        (tls, protocol)
+    }
+}
+
+impl Default for TestCertificate {
+    fn default() -> Self {
+        TestCertificate::new()
+    }
 }
 
 /// Waits for the response head of a request sent on `connection`.
@@ -93,7 +203,7 @@ async fn open(
     OpenStream {
         head,
         body,
-        _connection: connection,
+        _connection: std::sync::Arc::new(connection),
     }
 }
 
