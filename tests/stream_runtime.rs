@@ -169,6 +169,26 @@ async fn head_is_sent_at_the_open_deadline_without_waiting_for_an_event() {
     assert_eq!(stream.header("content-type"), Some("text/event-stream"));
 }
 
+#[sse_handler(get, "/idle")]
+async fn idle_until_gone(tx: Sender<TestEvent>) {
+    tx.closed().await;
+}
+
+#[tokio::test]
+async fn a_handler_that_waits_for_its_client_to_leave_sends_its_head_at_once() {
+    let server = serve(
+        SseApi::new("t", "1")
+            .open_deadline(Duration::from_secs(3600))
+            .handler(idle_until_gone)
+            .into_router(),
+    )
+    .await;
+    let stream = tokio::time::timeout(Duration::from_secs(2), get(server.addr, "/idle", &[]))
+        .await
+        .expect("the head came without waiting for the open deadline");
+    assert_eq!(stream.head.status, StatusCode::OK);
+}
+
 /// Counts handlers whose future is alive, to prove none outlives its connection.
 #[derive(Clone, Default)]
 struct Live(Arc<AtomicUsize>);

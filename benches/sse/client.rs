@@ -3,6 +3,7 @@
 //! h2c. Streams are read to the end and their events counted ([`Occurrences`]).
 
 use crate::count::Occurrences;
+use crate::payload::Feed;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::client::conn::http2::SendRequest;
@@ -11,6 +12,74 @@ use std::io;
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// How a throughput client reads the events of a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Counts `data:` lines with memchr: the least a client can do, so the server is measured
+    /// as close to alone as a socket allows.
+    Count,
+    /// Parses every event as a user's client does: tidings' WHATWG decoder, then each event
+    /// decoded into the payload enum, its JSON into owned fields (`RawEvent::decode`).
+    Parse,
+}
+
+impl Reading {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reading::Count => "counting client",
+            Reading::Parse => "parsing client",
+        }
+    }
+
+    fn reader(self) -> EventReader {
+        match self {
+            Reading::Count => EventReader::Count(Occurrences::events()),
+            Reading::Parse => EventReader::Parse {
+                decoder: tidings::client::Decoder::new(),
+                events: Vec::new(),
+                parsed: 0,
+            },
+        }
+    }
+}
+
+/// The events of one body, counted or parsed as they arrive.
+enum EventReader {
+    Count(Occurrences),
+    Parse {
+        decoder: tidings::client::Decoder,
+        events: Vec<tidings::client::RawEvent>,
+        parsed: u64,
+    },
+}
+
+impl EventReader {
+    fn feed(&mut self, bytes: &[u8]) {
+        match self {
+            EventReader::Count(occurrences) => occurrences.feed(bytes),
+            EventReader::Parse {
+                decoder,
+                events,
+                parsed,
+            } => {
+                decoder.feed(bytes, events).expect("a well-formed stream");
+                for event in events.drain(..) {
+                    let tick = event.decode::<Feed>().expect("a tick");
+                    std::hint::black_box(tick);
+                    *parsed += 1;
+                }
+            }
+        }
+    }
+
+    fn count(&self) -> u64 {
+        match self {
+            EventReader::Count(occurrences) => occurrences.count(),
+            EventReader::Parse { parsed, .. } => *parsed,
+        }
+    }
+}
 
 /// Connections being opened at once (each until its response head arrives) when a scenario
 /// opens thousands: enough to keep the server busy, few enough not to overflow its backlog.
@@ -58,10 +127,10 @@ pub async fn open_stream(addr: SocketAddr, path: &str, buffer: &mut [u8]) -> io:
 }
 
 /// Reads a whole HTTP/1.1 event stream, over a fresh connection; returns its events.
-pub async fn drain_http1(addr: SocketAddr, path: &str) -> io::Result<u64> {
+pub async fn drain_http1(addr: SocketAddr, path: &str, reading: Reading) -> io::Result<u64> {
     let mut buffer = vec![0; 256 * 1024];
     let mut opened = open_stream(addr, path, &mut buffer).await?;
-    let mut events = Occurrences::events();
+    let mut events = reading.reader();
     let mut chunks = opened.chunked.then(Dechunker::default);
     let mut len = opened.leftover;
     loop {
@@ -179,7 +248,11 @@ pub async fn connect_h2(addr: SocketAddr) -> SendRequest<Empty<Bytes>> {
 }
 
 /// Reads a whole event stream over an HTTP/2 connection (a stream of it); returns its events.
-pub async fn drain_h2(mut send: SendRequest<Empty<Bytes>>, path: &str) -> io::Result<u64> {
+pub async fn drain_h2(
+    mut send: SendRequest<Empty<Bytes>>,
+    path: &str,
+    reading: Reading,
+) -> io::Result<u64> {
     let request = http::Request::get(format!("http://bench{path}"))
         .body(Empty::new())
         .unwrap();
@@ -188,7 +261,7 @@ pub async fn drain_h2(mut send: SendRequest<Empty<Bytes>>, path: &str) -> io::Re
         return Err(io::Error::other("not a 200"));
     }
     let mut body = response.into_body();
-    let mut events = Occurrences::events();
+    let mut events = reading.reader();
     while let Some(frame) = body.frame().await {
         if let Ok(data) = frame.map_err(io::Error::other)?.into_data() {
             events.feed(&data);

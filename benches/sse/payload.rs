@@ -3,7 +3,7 @@
 //! `{"seq":7,"sent_ns":1764400000000000007,"topic":0,"note":"the quick brown fox jumps over a dog"}`.
 
 use axum::response::sse::Event as AxumEvent;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tidings::sse_events;
@@ -17,12 +17,15 @@ const NOTE: &str = "the quick brown fox jumps over a dog";
 const FIXED_SENT_NS: u64 = 1_764_400_000_000_000_000;
 
 /// The fan-out's client parses `seq` and `sent_ns` in this order (`hub_fanout::parse_tick`).
-#[derive(Clone, Serialize, schemars::JsonSchema)]
+///
+/// `note` is owned, as the strings of users' events are: each event allocates it, for every
+/// contender alike (a `&'static str` here made the handlers' work lighter than users' is).
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tick {
     pub seq: u64,
     pub sent_ns: u64,
     pub topic: u32,
-    pub note: &'static str,
+    pub note: String,
 }
 
 #[sse_events(rename_all = "snake_case")]
@@ -43,7 +46,7 @@ pub fn timed_tick(topic: usize, seq: u64) -> Tick {
         seq,
         sent_ns: unix_ns(),
         topic: topic as u32,
-        note: NOTE,
+        note: NOTE.to_owned(),
     }
 }
 
@@ -53,7 +56,7 @@ pub fn tick(seq: u64) -> Tick {
         seq,
         sent_ns: FIXED_SENT_NS + seq,
         topic: 0,
-        note: NOTE,
+        note: NOTE.to_owned(),
     }
 }
 

@@ -9,7 +9,7 @@
 //! machine's load falls on all of them.
 
 use crate::child::Server;
-use crate::client::{connect_h2, drain_h2, drain_http1};
+use crate::client::{connect_h2, drain_h2, drain_http1, Reading};
 use crate::report::{median, print_targets, ratio, with_commas, Verdict};
 use crate::Options;
 use std::net::SocketAddr;
@@ -82,7 +82,11 @@ pub fn run(options: &Options, protocol: Protocol) -> Vec<Verdict> {
     );
 
     let mut verdicts = Vec::new();
-    for streams in [1, 4] {
+    // The parsing client first: it is what users see, and what the targets are read from.
+    for (reading, streams) in [Reading::Parse, Reading::Count]
+        .into_iter()
+        .flat_map(|reading| [(reading, 1), (reading, 4)])
+    {
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
         for round in 0..=rounds {
             let mut order: Vec<usize> = (0..contenders.len()).collect();
@@ -93,7 +97,8 @@ pub fn run(options: &Options, protocol: Protocol) -> Vec<Verdict> {
                 let contender = &contenders[c];
                 let addr = server.addrs()[usize::from(contender.ceiling)];
                 let path = format!("{}?events={events}", contender.path);
-                let rate = runtime.block_on(measure(protocol, addr, &path, streams, events));
+                let rate =
+                    runtime.block_on(measure(protocol, addr, &path, streams, events, reading));
                 if round > 0 {
                     rates[c].push(rate);
                 }
@@ -101,8 +106,9 @@ pub fn run(options: &Options, protocol: Protocol) -> Vec<Verdict> {
         }
 
         println!(
-            "\n{key}, {streams} stream(s) x {} events, median of {rounds} round(s) after a warm-up round",
-            with_commas(events as usize)
+            "\n{key}, {streams} stream(s) x {} events, {}, median of {rounds} round(s) after a warm-up round",
+            with_commas(events as usize),
+            reading.name()
         );
         println!(
             "{:<28} {:>11} {:>11} {:>13} {:>10}   rounds (k events/s)",
@@ -123,7 +129,10 @@ pub fn run(options: &Options, protocol: Protocol) -> Vec<Verdict> {
             );
         }
 
-        let scenario = format!("{key} {title}, {streams} stream(s)");
+        if reading == Reading::Count {
+            continue; // for comparison with earlier runs and with the server alone
+        }
+        let scenario = format!("{key} {title}, {streams} stream(s), {}", reading.name());
         let vs_axum = medians[TIDINGS] / medians[AXUM_ITER];
         match protocol {
             Protocol::Http1 => {
@@ -162,6 +171,7 @@ async fn measure(
     path: &str,
     streams: usize,
     events: u64,
+    reading: Reading,
 ) -> f64 {
     let start = Instant::now();
     let mut readers = Vec::with_capacity(streams);
@@ -169,16 +179,18 @@ async fn measure(
         Protocol::Http1 => {
             for _ in 0..streams {
                 let path = path.to_owned();
-                readers.push(tokio::spawn(async move { drain_http1(addr, &path).await }));
+                readers.push(tokio::spawn(async move {
+                    drain_http1(addr, &path, reading).await
+                }));
             }
         }
         Protocol::H2c => {
             let connection = connect_h2(addr).await;
             for _ in 0..streams {
                 let (connection, path) = (connection.clone(), path.to_owned());
-                readers.push(tokio::spawn(
-                    async move { drain_h2(connection, &path).await },
-                ));
+                readers.push(tokio::spawn(async move {
+                    drain_h2(connection, &path, reading).await
+                }));
             }
         }
     }

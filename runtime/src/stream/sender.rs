@@ -105,7 +105,16 @@ impl<E> Sender<E> {
     }
 
     /// Resolves once the client is gone: select on it to stop work nobody will receive.
+    ///
+    /// Awaiting it commits the response head at once when nothing was sent yet: a handler
+    /// that waits for its client to leave has nothing left to answer with an error status, so
+    /// its client sees the stream open now rather than at the open deadline.
     pub async fn closed(&self) {
+        // Only into an empty queue: a queue with anything in it commits the head anyway, and
+        // a handler that waits on this in a loop does not fill its buffer with commits.
+        if self.frames.capacity() == self.frames.max_capacity() {
+            let _ = self.frames.try_send(Outgoing::Open);
+        }
         self.frames.closed().await
     }
 
