@@ -12,7 +12,7 @@ pub use handler::SseHandler;
 pub use meta::HandlerMeta;
 use openapi::{ApiLimits, DocSettings, HandlerDocs, OpenApi, OpenApiVersion, Operation};
 
-use crate::stream::{KeepAlive, Shutdown, StreamConfig, StreamLimits};
+use crate::stream::{KeepAlive, Shutdown, StallWatch, StreamConfig, StreamLimits};
 use crate::wire::SseEvents;
 
 type RouteFactory<S> = Box<dyn FnOnce(&StreamConfig) -> axum::routing::MethodRouter<S> + Send>;
@@ -188,7 +188,9 @@ where
     }
 
     /// How long a stream may wait with an event ready that its client does not take, before it
-    /// ends (default: 30 s, [`StreamConfig::DEFAULT_STALL_DEADLINE`]). The handler is dropped
+    /// ends (default: 30 s, [`StreamConfig::DEFAULT_STALL_DEADLINE`]; a stalled stream ends
+    /// within a quarter of the deadline after it, as one task looks over all the API's streams
+    /// four times per deadline). The handler is dropped
     /// and the stream's place under `max_streams` given back; over HTTP/2 the stream is reset,
     /// over HTTP/1.1 its connection is closed when hyper next writes to it.
     ///
@@ -198,7 +200,7 @@ where
     /// client that reads, however slowly, is not affected, and an idle stream is not stalled:
     /// only an event (or keep-alive) waiting to be taken counts. `None` turns it off.
     pub fn stall_deadline(mut self, deadline: impl Into<Option<Duration>>) -> Self {
-        self.config.stall_deadline = deadline.into();
+        self.config.stall = deadline.into().map(StallWatch::new);
         self
     }
 

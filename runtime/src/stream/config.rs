@@ -7,6 +7,7 @@ use super::head::ResponseHeader;
 use super::keep_alive::KeepAlive;
 use super::limits::StreamLimits;
 use super::shutdown::Shutdown;
+use super::stall::StallWatch;
 use crate::wire::{self, encode_ahead, Message, SseEvents};
 
 /// The settings a stream runs with, from the API and the handler.
@@ -24,8 +25,8 @@ pub struct StreamConfig {
     pub(crate) limits: StreamLimits,
     /// The event a stream sends last when the server shuts down (`on_shutdown`), encoded.
     pub(crate) farewell: Option<Bytes>,
-    /// How long an event may wait for a client that does not take it before the stream ends.
-    pub(crate) stall_deadline: Option<Duration>,
+    /// Ends the streams whose client does not take an event for the stall deadline.
+    pub(crate) stall: Option<StallWatch>,
     /// How long a stream lasts at most (`max_age`, or the API's `max_stream_age`).
     pub(crate) max_age: Option<Duration>,
     /// What a stream that reaches its maximum age sends last: its `on_max_age` event, if any,
@@ -44,7 +45,7 @@ impl Default for StreamConfig {
             headers: &[],
             limits: StreamLimits::default(),
             farewell: None,
-            stall_deadline: Some(StreamConfig::DEFAULT_STALL_DEADLINE),
+            stall: Some(StallWatch::new(StreamConfig::DEFAULT_STALL_DEADLINE)),
             max_age: None,
             age_farewell: wire::retry_block(StreamConfig::AGE_RETRY),
         }

@@ -12,9 +12,11 @@ mod late_error;
 mod limits;
 pub(crate) mod metrics;
 mod outcome;
+mod queue;
 mod respond;
 mod sender;
 mod shutdown;
+mod stall;
 
 pub use config::StreamConfig;
 pub use head::ResponseHeader;
@@ -25,3 +27,4 @@ pub use outcome::{Failure, HandlerOutcome};
 pub use respond::serve;
 pub use sender::{Sender, Sending};
 pub use shutdown::Shutdown;
+pub(crate) use stall::StallWatch;

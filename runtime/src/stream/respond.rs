@@ -9,11 +9,12 @@ use std::panic::AssertUnwindSafe;
 use std::task::Poll;
 use tokio::sync::mpsc;
 
-use super::body::{HandlerEnd, SseBody};
+use super::body::SseBody;
 use super::config::StreamConfig;
 use super::head::PendingHead;
 use super::limits;
 use super::outcome::HandlerOutcome;
+use super::queue::HandlerEnd;
 use super::sender::Sender;
 use crate::wire::SseEvents;
 

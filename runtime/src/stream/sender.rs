@@ -10,8 +10,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-use super::body::Outgoing;
 use super::head::PendingHead;
+use super::queue::Outgoing;
 use crate::error::{Error, HeaderError};
 use crate::wire::{self, Forward, ForwardError, FrameSink, Gone, IntoMessage, SseEvents};
 

@@ -2,7 +2,6 @@
 //! and sends keep-alives when the stream is idle.
 
 use bytes::{Bytes, BytesMut};
-use futures::future::BoxFuture;
 use http_body::{Body, Frame, SizeHint};
 use std::future::Future;
 use std::pin::Pin;
@@ -18,21 +17,9 @@ use super::keep_alive::KeepAlive;
 use super::limits::Admitted;
 use super::metrics::StreamMetrics;
 use super::outcome::Failure;
+use super::queue::{HandlerEnd, HandlerTask, Outgoing};
 use super::shutdown::Shutdown;
-use stall::{Core, Running, Stalled, Watchdog};
-
-mod stall;
-
-/// What a [`Sender`](crate::Sender) puts in its stream's queue.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    /// The bytes of an event or a comment.
-    Frame(Bytes),
-    /// Commits the response head now, sending nothing (a stream ready before its first event).
-    Open,
-    /// The stream's final event is queued before this: the stream ends after it.
-    End,
-}
+use super::stall::{Core, Running, Stalled};
 
 /// How far the queue has come to its end.
 #[derive(Default)]
@@ -63,18 +50,6 @@ impl QueueEnd {
     }
 }
 
-/// How a handler's future ended.
-pub(crate) enum HandlerEnd {
-    Finished,
-    /// It returned an error, already turned into its response.
-    Failed(Failure),
-    Panicked(String),
-}
-
-/// The handler's future, polled by the body itself. Dropping the body (the client left) drops
-/// the handler: no task outlives the connection.
-pub(crate) type HandlerTask = BoxFuture<'static, HandlerEnd>;
-
 /// Chunks larger than this are not grown further by coalescing, so one write stays bounded.
 const MAX_COALESCED_CHUNK: usize = 64 * 1024;
 
@@ -103,13 +78,12 @@ impl Wake for FramesWaker {
 
 /// The body of an SSE response.
 pub(crate) struct SseBody {
-    /// The handler and its queue, which the stall watchdog can take apart.
+    /// The handler and its queue, which the stall watch can take apart.
     core: Arc<Core>,
-    _watchdog: Option<Watchdog>,
     state: BodyState,
 }
 
-/// Everything of the body the watchdog never touches.
+/// Everything of the body the stall watch never touches.
 struct BodyState {
     /// The handler's name, for the logs.
     handler_name: &'static str,
@@ -156,12 +130,11 @@ impl SseBody {
             polling_handler: AtomicBool::new(false),
         });
         let core = Core::new(handler, frames, admitted);
-        let watchdog = config
-            .stall_deadline
-            .map(|deadline| Watchdog::start(&core, deadline));
+        if let Some(watch) = &config.stall {
+            watch.watch(&core);
+        }
         SseBody {
             core,
-            _watchdog: watchdog,
             state: BodyState {
                 handler_name: config.handler,
                 frames_waker_handle: Waker::from(frames_waker.clone()),
