@@ -96,6 +96,11 @@ async fn the_docs_console_shows_the_events_of_a_get_and_a_post_stream() {
     .await;
 
     assert_eq!(shown["errors"], serde_json::json!([]), "no script error");
+    assert_eq!(
+        shown["consoleErrors"],
+        serde_json::json!([]),
+        "no failed resource either (the page declares its favicon)"
+    );
     let feed: Vec<&str> = shown["feedEvents"]
         .as_array()
         .unwrap()

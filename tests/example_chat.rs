@@ -351,3 +351,19 @@ async fn an_unknown_room_is_a_404_with_a_reason_and_creates_no_topic() {
     );
     assert_eq!(hub.stats().topics, 0, "{:?}", hub.stats());
 }
+
+#[tokio::test]
+async fn a_message_without_text_is_a_422_with_a_reason_and_publishes_nothing() {
+    let hub = hub();
+    let (router, _) = app(&hub);
+    for text in ["", "   "] {
+        assert_eq!(
+            try_post(&router, "general", "bob", text).await,
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                r#"{"error":"a message needs some text"}"#.to_owned()
+            )
+        );
+    }
+    assert_eq!(hub.stats().retained_events, 0, "{:?}", hub.stats());
+}

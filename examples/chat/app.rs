@@ -87,6 +87,8 @@ pub enum ChatEvent {
 pub enum ChatError {
     /// There is no room of that name.
     NoSuchRoom(String),
+    /// A message without text (or only spaces).
+    EmptyMessage,
     /// The hub or the stream failed.
     Tidings(Error),
 }
@@ -103,6 +105,11 @@ impl IntoResponse for ChatError {
             ChatError::NoSuchRoom(room) => (
                 StatusCode::NOT_FOUND,
                 Json(serde_json::json!({ "error": format!("no room named `{room}`") })),
+            )
+                .into_response(),
+            ChatError::EmptyMessage => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(serde_json::json!({ "error": "a message needs some text" })),
             )
                 .into_response(),
             ChatError::Tidings(e) => e.into_response(),
@@ -215,6 +222,9 @@ async fn post_message(
     Json(post): Json<Post>,
 ) -> Result<Json<serde_json::Value>, ChatError> {
     let room = chat.room(&room)?;
+    if post.text.trim().is_empty() {
+        return Err(ChatError::EmptyMessage);
+    }
     let question = post.text.strip_prefix("/bot ").map(str::to_owned);
     let event = ChatEvent::Posted {
         user: post.user,

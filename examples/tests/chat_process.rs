@@ -152,10 +152,29 @@ async fn run_page(redis_url: Option<String>, name: &str) -> Option<(Vec<String>,
     )
     .await;
     assert_eq!(shown["errors"], serde_json::json!([]), "no script error");
+    assert_eq!(
+        shown["keptWhileDown"], "typed-while-down",
+        "the text stays while down"
+    );
+    assert_eq!(
+        shown["sentAfterwards"], "",
+        "the text leaves the box once sent"
+    );
+    assert_eq!(shown["docsLink"], 1, "the page links to its API docs");
     let lines = |key: &str| -> Vec<String> {
         serde_json::from_value(shown[key].clone()).expect("the page's log lines")
     };
     Some((lines("afterCut"), lines("afterRestart")))
+}
+
+/// The message typed while the server was down went out once when sent again, the welcome
+/// still shows once, and a message of spaces never went out.
+fn assert_sent_again_once_and_nothing_blank(log: &[String]) {
+    let again = log.iter().filter(|l| l.ends_with(": typed-while-down"));
+    assert_eq!(again.count(), 1, "{log:?}");
+    let welcomes = log.iter().filter(|l| l.starts_with("Welcome to #general"));
+    assert_eq!(welcomes.count(), 1, "{log:?}");
+    assert!(!log.iter().any(|l| l.trim_end().ends_with(':')), "{log:?}");
 }
 
 fn count(log: &[String], line: &str) -> usize {
@@ -167,9 +186,11 @@ const HISTORY_LOST: &str = "Some messages from while you were away are no longer
 /// Each event type shows, and the messages posted while the connection was cut show exactly
 /// once, in order, after the ones before it.
 fn assert_cut_and_resumed(log: &[String]) {
-    assert!(
-        log.iter().any(|l| l.starts_with("Welcome to #general")),
-        "{log:?}"
+    let welcomes = log.iter().filter(|l| l.starts_with("Welcome to #general"));
+    assert_eq!(
+        welcomes.count(),
+        1,
+        "the welcome, once whatever the reconnections: {log:?}"
     );
     assert!(log.iter().any(|l| l.ends_with(" joined")), "{log:?}");
     assert!(log.iter().any(|l| l.starts_with("bot: ")), "{log:?}");
@@ -197,6 +218,7 @@ async fn in_memory_the_page_resumes_after_a_cut_and_shows_the_reset_after_its_se
     let reset = &after_restart[after_cut.len()..];
     assert_eq!(count(reset, HISTORY_LOST), 1, "{after_restart:?}");
     assert_eq!(count(reset, "alice: after-restart"), 1, "{after_restart:?}");
+    assert_sent_again_once_and_nothing_blank(&after_restart);
 }
 
 #[tokio::test]
@@ -216,9 +238,10 @@ async fn on_redis_the_page_gets_what_was_posted_while_its_server_was_killed() {
         .collect();
     assert_eq!(
         missed,
-        ["alice: while-down-1", "alice: while-down-2"],
+        ["alice: while-down-1", "alice: while-down-2", "alice: last"],
         "{after_restart:?}"
     );
+    assert_sent_again_once_and_nothing_blank(&after_restart);
 }
 
 /// SIGTERM (what Docker, Kubernetes and systemd send) is a graceful stop: the open stream ends

@@ -43,6 +43,11 @@ try {
   // meanwhile (through another instance) are still there; in process they are gone, and the
   // page shows the documented reset.
   await command("kill");
+  // A message sent while the server is down is not lost: the page says so and keeps it.
+  await page.fill("#text", "typed-while-down");
+  await page.click("#form button");
+  await page.locator("#sent", { hasText: "not sent" }).waitFor({ timeout: 20_000 });
+  const keptWhileDown = await page.inputValue("#text");
   if (backend === "redis") {
     for (const n of [1, 2]) await post(`while-down-${n}`);
     await command("start");
@@ -53,10 +58,19 @@ try {
     await post("after-restart");
     await shown("alice: after-restart");
   }
+  // Sent again once the server is back; a message of spaces alone is not sent at all.
+  await page.click("#form button");
+  await shown(": typed-while-down");
+  const sentAfterwards = await page.inputValue("#text");
+  await page.fill("#text", "   ");
+  await page.click("#form button");
+  await post("last");
+  await shown("alice: last");
   const afterRestart = await log();
 
   await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(JSON.stringify({ afterCut, afterRestart, errors }));
+  const docsLink = await page.locator('a[href="/docs"]').count();
+  console.log(JSON.stringify({ afterCut, afterRestart, keptWhileDown, sentAfterwards, docsLink, errors }));
 } finally {
   await browser.close();
 }

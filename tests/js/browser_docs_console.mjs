@@ -8,6 +8,11 @@ const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   const errors = scriptErrors(page);
+  // What the console reports besides (a missing favicon shows as a failed resource).
+  const consoleErrors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(message.text());
+  });
   await page.goto(`${base}/docs`);
 
   // A GET stream with a path and a query parameter: connect, wait for three events.
@@ -29,7 +34,7 @@ try {
   const completeEvents = await complete.locator(".events li").allInnerTexts();
 
   await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(JSON.stringify({ feedEvents, feedCount, completeEvents, errors }));
+  console.log(JSON.stringify({ feedEvents, feedCount, completeEvents, errors, consoleErrors }));
 } finally {
   await browser.close();
 }

@@ -29,7 +29,7 @@ pub fn docs_html(doc: &OpenApi) -> String {
     let _ = write!(
         out,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
+         <title>{}</title><link rel=\"icon\" href=\"data:,\"><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
         esc(&title),
         esc(&title)
     );
