@@ -66,6 +66,28 @@ async fn a_subscriber_gets_the_prices_of_its_symbol_only() {
 }
 
 #[tokio::test]
+async fn a_first_visit_starts_with_the_newest_prices_kept_so_its_chart_is_not_empty() {
+    let hub = hub();
+    let client = client(&hub);
+    let mut ids = Vec::new();
+    for n in 0..app::HISTORY + 5 {
+        ids.push(publish(&hub, "ACME", 100.0 + n as f64).await);
+    }
+    let mut acme = client.get("/stocks/ACME/events").await;
+    let first = next_events(&mut acme, app::HISTORY).await;
+    assert_eq!(first[0], (ids[5].clone(), price("ACME", 105.0)));
+    assert_eq!(
+        first[app::HISTORY - 1],
+        (ids[app::HISTORY + 4].clone(), price("ACME", 164.0))
+    );
+    let live = publish(&hub, "ACME", 99.0).await;
+    assert_eq!(
+        next_events(&mut acme, 1).await,
+        [(live, price("ACME", 99.0))]
+    );
+}
+
+#[tokio::test]
 async fn a_reconnect_with_the_last_seen_id_gets_exactly_the_prices_it_missed_then_live() {
     let hub = hub();
     let client = client(&hub);

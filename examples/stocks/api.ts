@@ -24,7 +24,7 @@ export type StockEventsRefusal =
 /**
  * Live prices of one stock.
  *
- * A first visit gets live prices. A reconnection with `Last-Event-ID` gets the prices it
+ * A first visit gets the newest prices kept (up to 60, for the chart), then live prices. A reconnection with `Last-Event-ID` gets the prices it
  * missed, then live ones; when they are no longer kept, `reset`, then live prices.
  *
  * `GET /stocks/{symbol}/events`. Runs until it is closed.

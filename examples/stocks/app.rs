@@ -24,6 +24,8 @@ pub const SYMBOLS: &[&str] = &["ACME", "GLOBEX", "INITECH"];
 /// How many prices each symbol keeps for clients that reconnect (`main.rs` builds its hub with
 /// it).
 pub const REPLAY: usize = 100;
+/// How many of the newest prices a first visit starts with: a chart that is not empty.
+pub const HISTORY: usize = 60;
 
 /// How often `main.rs` has the ticker publish a price for every symbol.
 pub const PERIOD: Duration = Duration::from_millis(700);
@@ -112,7 +114,7 @@ fn symbol(name: &str) -> Result<&'static str, StocksError> {
 
 /// Live prices of one stock.
 ///
-/// A first visit gets live prices. A reconnection with `Last-Event-ID` gets the prices it
+/// A first visit gets the newest prices kept (up to 60, for the chart), then live prices. A reconnection with `Last-Event-ID` gets the prices it
 /// missed, then live ones; when they are no longer kept, `reset`, then live prices.
 #[sse_handler(get, "/stocks/{symbol}/events", tag = "stocks", errors(404, 503, 500))]
 pub async fn stock_events(
@@ -122,7 +124,10 @@ pub async fn stock_events(
     tx: Sender<StockEvent>,
 ) -> Result<(), StocksError> {
     let symbol = symbol(&name)?;
-    let subscription = market.hub.subscribe(symbol, &last).await?;
+    let subscription = market
+        .hub
+        .subscribe_with_history(symbol, &last, HISTORY)
+        .await?;
     if subscription.resume() == Resume::TooOld {
         tx.send(StockEvent::Reset).await?;
     }
