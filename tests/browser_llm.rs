@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
+use tidings::testing::CutProxy;
 use tidings::Shutdown;
 use tidings_test_support::{browser, chromium, screenshot, serve};
 
@@ -50,5 +51,117 @@ async fn the_llm_page_stops_at_the_final_event_and_posts_once() {
         posts.load(Ordering::SeqCst),
         2,
         "one post per click, none repeated"
+    );
+}
+
+/// Serves the llm page through a cuttable connection, breaks it mid-answer as `breakage` says
+/// (`cut`, `down`, or `stop`: the server's streams shut down), and returns what the page
+/// showed.
+async fn broken_mid_answer(breakage: &str) -> Option<serde_json::Value> {
+    let chromium = chromium()?;
+    let shutdown = Shutdown::new();
+    let server = serve(llm::app(shutdown.clone())).await;
+    let proxy = Arc::new(CutProxy::start(server.addr).await.unwrap());
+    let control = axum::Router::new()
+        .route(
+            "/stop",
+            axum::routing::post(move || async move { shutdown.trigger() }),
+        )
+        .route(
+            "/cut",
+            axum::routing::post({
+                let proxy = proxy.clone();
+                move || async move { proxy.cut() }
+            }),
+        )
+        .route(
+            "/down",
+            axum::routing::post({
+                let proxy = proxy.clone();
+                move || async move { proxy.down() }
+            }),
+        )
+        .route(
+            "/up",
+            axum::routing::post({
+                let proxy = proxy.clone();
+                move || async move { proxy.up() }
+            }),
+        );
+    let control = serve(control).await;
+    let page = format!("http://{}/", proxy.addr());
+    let control_url = format!("http://{}", control.addr);
+    let shot = screenshot(&format!("llm-{breakage}"));
+    Some(
+        browser(
+            &chromium,
+            "browser_llm_cut.mjs",
+            &[
+                page.as_ref(),
+                control_url.as_ref(),
+                breakage.as_ref(),
+                shot.as_ref(),
+            ],
+        )
+        .await,
+    )
+}
+
+#[tokio::test]
+async fn a_connection_cut_mid_answer_is_posted_again_and_the_answer_completes() {
+    let Some(shown) = broken_mid_answer("cut").await else {
+        return;
+    };
+    assert_eq!(
+        shown["errors"],
+        serde_json::json!([]),
+        "no script error: {shown}"
+    );
+    assert_eq!(
+        shown["answer"],
+        llm::answer("What is SSE?").concat().trim_end()
+    );
+    assert!(
+        shown["done"].as_str().unwrap().ends_with("· done"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_out_of_reach_mid_answer_is_said_plainly_then_the_answer_completes() {
+    let Some(shown) = broken_mid_answer("down").await else {
+        return;
+    };
+    assert_eq!(
+        shown["errors"],
+        serde_json::json!([]),
+        "no script error: {shown}"
+    );
+    let while_broken = shown["whileBroken"].as_str().unwrap();
+    println!("while the server was out of reach, the page said: {while_broken}");
+    assert!(
+        !while_broken.contains("TypeError") && !while_broken.contains("network error"),
+        "a user-facing message, not a developer's: {while_broken}"
+    );
+    assert_eq!(
+        shown["answer"],
+        llm::answer("What is SSE?").concat().trim_end()
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_stops_mid_answer_is_said_plainly_and_the_prompt_is_not_sent_again() {
+    let Some(shown) = broken_mid_answer("stop").await else {
+        return;
+    };
+    assert_eq!(
+        shown["errors"],
+        serde_json::json!([]),
+        "no script error: {shown}"
+    );
+    assert_eq!(
+        shown["stopped"],
+        "the server ended the answer early before the answer was whole: send it again",
+        "{shown}"
     );
 }

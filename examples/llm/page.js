@@ -745,6 +745,18 @@ function reason(refusal) {
   }
   return typeof refusal.body === "string" ? refusal.body : JSON.stringify(refusal.body);
 }
+function lostBecause(lost) {
+  switch (lost.reason) {
+    case "network":
+      return "the connection to the server was lost";
+    case "inactive":
+      return "the server went quiet";
+    case "unavailable":
+      return `the server is busy (${lost.status})`;
+    case "ended":
+      return "the server ended the answer early";
+  }
+}
 form.addEventListener("submit", async (submitted) => {
   submitted.preventDefault();
   answer.textContent = "";
@@ -759,7 +771,7 @@ form.addEventListener("submit", async (submitted) => {
         show("generating\u2026");
       },
       onDisconnect(lost, retryIn) {
-        show(`the connection was lost (${lost.reason}); trying again in ${(retryIn / 1e3).toFixed(1)} s`, "error");
+        show(`${lostBecause(lost)}; trying again in ${(retryIn / 1e3).toFixed(1)} s`, "error");
       }
     }
   ).on("token", (token) => {
@@ -776,11 +788,14 @@ form.addEventListener("submit", async (submitted) => {
     case "refused":
       show(`${end.refusal.status}: ${reason(end.refusal)}`, "error");
       break;
+    case "disconnected":
+      show(`${lostBecause(end.disconnect)} before the answer was whole: send it again`, "error");
+      break;
     case "failed":
-      show(`failed: ${end.error.message}`, "error");
+      show(`the answer could not be read (${end.error.message}): send it again`, "error");
       break;
     default:
-      show(`stopped (${end.kind}) before the answer was whole`, "error");
+      show(`stopped before the answer was whole (${end.kind}): send it again`, "error");
   }
   send.disabled = false;
 });

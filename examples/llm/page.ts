@@ -3,7 +3,7 @@
 // server serves) by `UPDATE_SNAPSHOTS=1 cargo test --test typescript_client`; see the README.
 
 import { complete, type CompleteRefusal } from "./api";
-import type { UndocumentedRefusal } from "@tidings/client";
+import type { Disconnect, UndocumentedRefusal } from "@tidings/client";
 
 const form = document.querySelector<HTMLFormElement>("#form")!;
 const prompt = document.querySelector<HTMLTextAreaElement>("#prompt")!;
@@ -24,6 +24,20 @@ function reason(refusal: CompleteRefusal | UndocumentedRefusal): string {
   return typeof refusal.body === "string" ? refusal.body : JSON.stringify(refusal.body);
 }
 
+/** Why the connection was lost, in a reader's words. */
+function lostBecause(lost: Disconnect): string {
+  switch (lost.reason) {
+    case "network":
+      return "the connection to the server was lost";
+    case "inactive":
+      return "the server went quiet";
+    case "unavailable":
+      return `the server is busy (${lost.status})`;
+    case "ended":
+      return "the server ended the answer early";
+  }
+}
+
 form.addEventListener("submit", async (submitted) => {
   submitted.preventDefault();
   answer.textContent = "";
@@ -39,7 +53,7 @@ form.addEventListener("submit", async (submitted) => {
         show("generating…");
       },
       onDisconnect(lost, retryIn) {
-        show(`the connection was lost (${lost.reason}); trying again in ${(retryIn / 1000).toFixed(1)} s`, "error");
+        show(`${lostBecause(lost)}; trying again in ${(retryIn / 1000).toFixed(1)} s`, "error");
       },
     },
   )
@@ -60,11 +74,16 @@ form.addEventListener("submit", async (submitted) => {
     case "refused":
       show(`${end.refusal.status}: ${reason(end.refusal)}`, "error");
       break;
+    case "disconnected":
+      // A POST is not sent again by itself once its answer ended: the server stopped (a
+      // restart, say) before the answer was whole.
+      show(`${lostBecause(end.disconnect)} before the answer was whole: send it again`, "error");
+      break;
     case "failed":
-      show(`failed: ${end.error.message}`, "error");
+      show(`the answer could not be read (${end.error.message}): send it again`, "error");
       break;
     default:
-      show(`stopped (${end.kind}) before the answer was whole`, "error");
+      show(`stopped before the answer was whole (${end.kind}): send it again`, "error");
   }
   send.disabled = false;
 });
