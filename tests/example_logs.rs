@@ -1,6 +1,7 @@
 //! The logs example, in-process, over a log file the test writes: each line is an event whose
 //! id is its line number; a reconnect with `Last-Event-ID: n` gets exactly the lines after `n`,
-//! then the lines written later; a line being written is sent only once it is complete.
+//! then the lines written later (or, when the file holds fewer than `n` lines, `reset` and the
+//! new file); a line being written is sent only once it is complete.
 
 use tidings_examples::logs as app;
 use tidings_test_support::example_pages;
@@ -52,7 +53,9 @@ async fn next_lines(stream: &mut TestStream, n: usize) -> Vec<(String, String)> 
     while lines.len() < n {
         let typed = stream.next::<LogEvent>().await.unwrap();
         let typed = typed.unwrap_or_else(|| panic!("the stream ended after {lines:?}"));
-        let LogEvent::Line(text) = typed.event;
+        let LogEvent::Line(text) = typed.event else {
+            panic!("a line, not {:?}", typed.event);
+        };
         lines.push((typed.id, text));
     }
     lines
@@ -77,6 +80,25 @@ async fn a_reconnect_after_line_n_gets_exactly_the_lines_after_it_then_new_ones(
     );
     log.append("six\r\n");
     assert_eq!(next_lines(&mut stream, 1).await, numbered(&[(6, "six")]));
+}
+
+#[tokio::test]
+async fn a_reconnect_after_more_lines_than_the_file_holds_gets_reset_then_the_new_file() {
+    // The page saw 13 lines of the log before the server restarted with a new one.
+    let log = LogFile::new("replaced", &["new one", "new two"]);
+    let client = log.client();
+    let mut stream = client.resume("/logs/events", "13").await;
+    let reset = stream.next::<LogEvent>().await.unwrap().unwrap();
+    assert_eq!(reset.event, LogEvent::Reset);
+    assert_eq!(
+        next_lines(&mut stream, 2).await,
+        numbered(&[(1, "new one"), (2, "new two")])
+    );
+    log.append("new three\n");
+    assert_eq!(
+        next_lines(&mut stream, 1).await,
+        numbered(&[(3, "new three")])
+    );
 }
 
 #[tokio::test]
@@ -152,7 +174,7 @@ async fn the_api_document_describes_the_line_stream_and_its_errors() {
     let document = app::api(Shutdown::new()).openapi_json();
     assert_eq!(
         streamed_events(&document, "/logs/events", "get"),
-        [("Line".to_owned(), false)]
+        [("Line".to_owned(), false), ("Reset".to_owned(), false)]
     );
     let operation = &document["paths"]["/logs/events"]["get"];
     let parameters = operation["parameters"].as_array().unwrap();

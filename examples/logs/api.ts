@@ -9,7 +9,12 @@ export type LogLinesEvent =
    * A line of the log file, as written, without its line end. Its id is its line number
    * (from 1).
    */
-  | { event: "line"; id?: string; data: string };
+  | { event: "line"; id?: string; data: string }
+  /**
+   * The file is another than the one the client followed (a new log after a restart, or
+   * one truncated): its lines so far are not this file's. The new file's lines follow.
+   */
+  | { event: "reset"; id?: string };
 
 /** Why `GET /logs/events` can be refused before its stream starts: each documented `4xx`, with its body. */
 export type LogLinesRefusal =
@@ -21,7 +26,8 @@ export type LogLinesRefusal =
  *
  * Each line is a `line` event whose id is its line number. With `Last-Event-ID: n`, the stream
  * goes on from line `n + 1`; without, it starts with the last 100 lines. Then it follows the
- * file as lines are written.
+ * file as lines are written. When the file holds fewer than `n` lines (a new log after a
+ * restart, or one truncated), the stream starts with `reset`, then as for a first visit.
  *
  * `GET /logs/events`. Runs until it is closed.
  */
@@ -33,7 +39,7 @@ export function logLines(
       method: "GET",
       path: "/logs/events",
       params: {},
-      events: { line: "raw" },
+      events: { line: "raw", reset: "unit" },
       finalEvents: [],
       refusals: [400],
     },

@@ -29,6 +29,9 @@ pub enum LogEvent {
     /// (from 1).
     #[sse(raw)]
     Line(String),
+    /// The file is another than the one the client followed (a new log after a restart, or
+    /// one truncated): its lines so far are not this file's. The new file's lines follow.
+    Reset,
 }
 
 /// The state of the service: the file it follows.
@@ -116,14 +119,21 @@ fn last_line(last: &LastEventId) -> Result<Option<u64>, LogsError> {
 ///
 /// Each line is a `line` event whose id is its line number. With `Last-Event-ID: n`, the stream
 /// goes on from line `n + 1`; without, it starts with the last 100 lines. Then it follows the
-/// file as lines are written.
+/// file as lines are written. When the file holds fewer than `n` lines (a new log after a
+/// restart, or one truncated), the stream starts with `reset`, then as for a first visit.
 #[sse_handler(get, "/logs/events", tag = "logs")]
 pub async fn log_lines(
     State(logs): State<Logs>,
     last: LastEventId,
     tx: Sender<LogEvent>,
 ) -> Result<(), LogsError> {
-    let after = last_line(&last)?;
+    let mut after = last_line(&last)?;
+    if let Some(seen) = after {
+        if seen > tail::LogLines::open(&logs.path).await?.written().await? {
+            tx.send(LogEvent::Reset).await?;
+            after = None;
+        }
+    }
     let mut lines = tail::LogLines::open(&logs.path).await?;
     if after.is_none() {
         for (number, line) in lines.last_written(BACKLOG).await? {

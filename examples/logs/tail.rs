@@ -55,6 +55,12 @@ impl LogLines {
         Ok(last)
     }
 
+    /// How many complete lines are written so far.
+    pub async fn written(&mut self) -> io::Result<u64> {
+        while self.next_written().await?.is_some() {}
+        Ok(self.number)
+    }
+
     /// The next complete line, or `None` at the end of what is written so far.
     async fn next_written(&mut self) -> io::Result<Option<(u64, String)>> {
         if self.reader.read_until(b'\n', &mut self.partial).await? == 0
