@@ -4,22 +4,9 @@
 //! six do, the browser's limit of connections per origin, and the others wait.
 
 use axum::response::Html;
-use tidings::{sse_events, sse_handler, Error, Sender, SseApi, TlsListener, WriteDeadline};
+use tidings::{SseApi, TlsListener, WriteDeadline};
+use tidings_test_support::http_version::greet;
 use tidings_test_support::{browser, chromium, screenshot, TestCertificate};
-
-#[sse_events(rename_all = "snake_case")]
-enum Greeting {
-    /// The HTTP version of the stream's request.
-    #[sse(raw)]
-    Version(String),
-}
-
-#[sse_handler(get, "/streams/{n}")]
-async fn greet(version: http::Version, tx: Sender<Greeting>) -> Result<(), Error> {
-    tx.send(Greeting::Version(format!("{version:?}"))).await?;
-    tx.closed().await;
-    Ok(())
-}
 
 /// Opens ten streams, waits three seconds, and reports which received their first event, with
 /// the HTTP version each request came in and the protocol the page itself came over.

@@ -56,7 +56,7 @@ async fn the_llm_page_stops_at_the_final_event_and_posts_once() {
 
 /// Serves the llm page through a cuttable connection, breaks it mid-answer as `breakage` says
 /// (`cut`, `down`, or `stop`: the server's streams shut down), and returns what the page
-/// showed.
+/// showed, after checking that no script failed.
 async fn broken_mid_answer(breakage: &str) -> Option<serde_json::Value> {
     let chromium = chromium()?;
     let shutdown = Shutdown::new();
@@ -92,19 +92,32 @@ async fn broken_mid_answer(breakage: &str) -> Option<serde_json::Value> {
     let page = format!("http://{}/", proxy.addr());
     let control_url = format!("http://{}", control.addr);
     let shot = screenshot(&format!("llm-{breakage}"));
-    Some(
-        browser(
-            &chromium,
-            "browser_llm_cut.mjs",
-            &[
-                page.as_ref(),
-                control_url.as_ref(),
-                breakage.as_ref(),
-                shot.as_ref(),
-            ],
-        )
-        .await,
+    let shown = browser(
+        &chromium,
+        "browser_llm_cut.mjs",
+        &[
+            page.as_ref(),
+            control_url.as_ref(),
+            breakage.as_ref(),
+            shot.as_ref(),
+        ],
     )
+    .await;
+    assert_eq!(
+        shown["errors"],
+        serde_json::json!([]),
+        "no script error: {shown}"
+    );
+    Some(shown)
+}
+
+/// The page shows the whole answer.
+fn assert_whole_answer(shown: &serde_json::Value) {
+    assert_eq!(
+        shown["answer"],
+        llm::answer("What is SSE?").concat().trim_end(),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
@@ -112,15 +125,7 @@ async fn a_connection_cut_mid_answer_is_posted_again_and_the_answer_completes() 
     let Some(shown) = broken_mid_answer("cut").await else {
         return;
     };
-    assert_eq!(
-        shown["errors"],
-        serde_json::json!([]),
-        "no script error: {shown}"
-    );
-    assert_eq!(
-        shown["answer"],
-        llm::answer("What is SSE?").concat().trim_end()
-    );
+    assert_whole_answer(&shown);
     assert!(
         shown["done"].as_str().unwrap().ends_with("· done"),
         "{shown}"
@@ -132,21 +137,13 @@ async fn a_server_out_of_reach_mid_answer_is_said_plainly_then_the_answer_comple
     let Some(shown) = broken_mid_answer("down").await else {
         return;
     };
-    assert_eq!(
-        shown["errors"],
-        serde_json::json!([]),
-        "no script error: {shown}"
-    );
     let while_broken = shown["whileBroken"].as_str().unwrap();
     println!("while the server was out of reach, the page said: {while_broken}");
     assert!(
         !while_broken.contains("TypeError") && !while_broken.contains("network error"),
         "a user-facing message, not a developer's: {while_broken}"
     );
-    assert_eq!(
-        shown["answer"],
-        llm::answer("What is SSE?").concat().trim_end()
-    );
+    assert_whole_answer(&shown);
 }
 
 #[tokio::test]
@@ -154,11 +151,6 @@ async fn a_server_that_stops_mid_answer_is_said_plainly_and_the_prompt_is_not_se
     let Some(shown) = broken_mid_answer("stop").await else {
         return;
     };
-    assert_eq!(
-        shown["errors"],
-        serde_json::json!([]),
-        "no script error: {shown}"
-    );
     assert_eq!(
         shown["stopped"],
         "the server ended the answer early before the answer was whole: send it again",

@@ -5,23 +5,10 @@
 
 use std::time::Duration;
 
-use tidings::{sse_events, sse_handler, Error, Sender, SseApi, TlsListener, WriteDeadline};
+use tidings::{SseApi, TlsListener, WriteDeadline};
+use tidings_test_support::http_version::greet;
 use tidings_test_support::{request_on, H2Connection, TestCertificate, PATIENCE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-#[sse_events(rename_all = "snake_case")]
-enum Greeting {
-    /// The HTTP version the stream's request came in (`HTTP/2.0`, `HTTP/1.1`).
-    #[sse(raw)]
-    Version(String),
-}
-
-#[sse_handler(get, "/streams/{n}")]
-async fn greet(version: http::Version, tx: Sender<Greeting>) -> Result<(), Error> {
-    tx.send(Greeting::Version(format!("{version:?}"))).await?;
-    tx.closed().await;
-    Ok(())
-}
 
 /// Serves the stream on `tls`, through `WriteDeadline` with an idle timeout of `idle`.
 fn serve_tls(tls: TlsListener, idle: Duration) -> std::net::SocketAddr {

@@ -1,18 +1,14 @@
 // Drives the docs page's live console in headless Chromium (Debian's `chromium`, through
 // playwright-core: no browser download). Usage: node browser_docs_console.mjs <base-url>
 // <screenshot.png>. Prints what the page showed, as JSON, for the Rust test to check.
-import { launchChromium, scriptErrors } from "./chromium.mjs";
+import { consoleErrors as reportedErrors, launchChromium, scriptErrors } from "./chromium.mjs";
 
 const [base, screenshot] = process.argv.slice(2);
 const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   const errors = scriptErrors(page);
-  // What the console reports besides (a missing favicon shows as a failed resource).
-  const consoleErrors = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") consoleErrors.push(message.text());
-  });
+  const consoleErrors = reportedErrors(page);
   await page.goto(`${base}/docs`);
 
   // A GET stream with a path and a query parameter: connect, wait for three events.

@@ -17,3 +17,12 @@ export function scriptErrors(page) {
   page.on("pageerror", (error) => errors.push(String(error)));
   return errors;
 }
+
+/** What the console reports as errors from now on (a failed resource, such as a missing favicon, is one). */
+export function consoleErrors(page) {
+  const errors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  return errors;
+}

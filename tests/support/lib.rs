@@ -3,11 +3,13 @@
 //! generator, and the check for the npm packages some tests run. The one support crate of the
 //! tests, beside `tidings::testing`, which users have too; its modules:
 //!
+//! - [`http_version`]: a stream that tells which HTTP version its request came in;
 //! - [`hub_feed`]: the hub fixture the in-process and Redis hub tests share;
 //! - [`openapi_checks`]: checking events against an API document, snapshots, external validators;
 //! - [`example_pages`]: what every example's test checks besides its streams.
 
 pub mod example_pages;
+pub mod http_version;
 pub mod hub_feed;
 pub mod openapi_checks;
 
