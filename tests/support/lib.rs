@@ -73,7 +73,11 @@ where
     let connection = tokio::spawn(async move {
         let _ = connection.await;
     });
-    open(sender.send_request(request), connection).await
+    open(
+        sender.send_request(request),
+        std::sync::Arc::new(connection),
+    )
+    .await
 }
 
 /// Sends one request over a fresh HTTP/2 connection (cleartext, prior knowledge).
@@ -113,17 +117,7 @@ impl H2Connection {
 
     /// Sends `request` as a new stream of the connection; returns once its head arrives.
     pub async fn request(&mut self, request: http::Request<String>) -> OpenStream {
-        let response = self.sender.send_request(request);
-        let response = tokio::time::timeout(PATIENCE, response)
-            .await
-            .expect("no response head in time")
-            .unwrap();
-        let (head, body) = response.into_parts();
-        OpenStream {
-            head,
-            body,
-            _connection: self.connection.clone(),
-        }
+        open(self.sender.send_request(request), self.connection.clone()).await
     }
 }
 
@@ -192,10 +186,10 @@ impl Default for TestCertificate {
     }
 }
 
-/// Waits for the response head of a request sent on `connection`.
+/// Waits for the response head of a request sent on the connection `connection` drives.
 async fn open(
     response: impl std::future::Future<Output = hyper::Result<http::Response<Incoming>>>,
-    connection: tokio::task::JoinHandle<()>,
+    connection: std::sync::Arc<tokio::task::JoinHandle<()>>,
 ) -> OpenStream {
     let response = tokio::time::timeout(PATIENCE, response)
         .await
@@ -205,7 +199,7 @@ async fn open(
     OpenStream {
         head,
         body,
-        _connection: std::sync::Arc::new(connection),
+        _connection: connection,
     }
 }
 

@@ -11,7 +11,7 @@ mod hub;
 use axum::response::{IntoResponse, Response};
 use http::{header::RETRY_AFTER, StatusCode};
 
-use crate::wire::{EncodeError, InvalidField};
+use crate::wire::{EncodeError, ForwardError, Gone, InvalidField};
 pub use header::HeaderError;
 pub use hub::HubError;
 
@@ -88,6 +88,24 @@ impl From<EncodeError> for Error {
 impl From<InvalidField> for Error {
     fn from(e: InvalidField) -> Self {
         Error::Encode(e.into())
+    }
+}
+
+/// A stream's queue is gone: its client left.
+#[doc(hidden)]
+impl From<Gone> for Error {
+    fn from(Gone: Gone) -> Self {
+        Error::Disconnected
+    }
+}
+
+#[doc(hidden)]
+impl From<ForwardError> for Error {
+    fn from(e: ForwardError) -> Self {
+        match e {
+            ForwardError::Gone => Error::Disconnected,
+            ForwardError::Encode(e) => Error::Encode(e),
+        }
     }
 }
 

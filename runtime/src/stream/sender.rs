@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::head::PendingHead;
 use super::queue::Outgoing;
 use crate::error::{Error, HeaderError};
-use crate::wire::{self, Forward, ForwardError, FrameSink, Gone, IntoMessage, SseEvents};
+use crate::wire::{self, Forward, FrameSink, Gone, IntoMessage, SseEvents};
 
 /// Sends the events of one stream, of one event enum `E` only.
 ///
@@ -101,7 +101,7 @@ impl<E> Sender<E> {
 
     /// Sends a comment line (or several, one per line of `text`), which clients ignore.
     pub async fn comment(&self, text: &str) -> Result<(), Error> {
-        queue(&self.frames, Outgoing::Frame(wire::comment_block(text))).await
+        Ok(queue(&self.frames, Outgoing::Frame(wire::comment_block(text))).await?)
     }
 
     /// Resolves once the client is gone: select on it to stop work nobody will receive.
@@ -127,17 +127,11 @@ impl<E> Sender<E> {
 /// What the hub's subscriptions, and streams of events, are forwarded into.
 impl<E> FrameSink<E> for Sender<E> {
     async fn open(&self) -> Result<(), Gone> {
-        queue(&self.frames, Outgoing::Open).await.map_err(|_| Gone)
+        queue(&self.frames, Outgoing::Open).await
     }
 
     async fn send_frame(&self, frame: Bytes, ends_stream: bool) -> Result<(), Gone> {
-        queue(&self.frames, Outgoing::Frame(frame))
-            .await
-            .map_err(|_| Gone)?;
-        if ends_stream {
-            queue(&self.frames, Outgoing::End).await.map_err(|_| Gone)?;
-        }
-        Ok(())
+        deliver(&self.frames, frame, ends_stream).await
     }
 
     async fn closed(&self) {
@@ -188,10 +182,7 @@ impl<E: SseEvents> Sender<E> {
     /// }
     /// ```
     pub async fn forward(&self, source: impl Forward<E>) -> Result<(), Error> {
-        source.forward_to(self).await.map_err(|e| match e {
-            ForwardError::Gone => Error::Disconnected,
-            ForwardError::Encode(e) => Error::Encode(e),
-        })
+        Ok(source.forward_to(self).await?)
     }
 
     /// Calls `produce` every `period` and sends what it yields: a polling endpoint.
@@ -258,7 +249,7 @@ enum SendingState<'a> {
         encoded: Result<Encoded, Error>,
     },
     /// The buffer was full, or the stream ends after this event: waiting for room.
-    Waiting(Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>),
+    Waiting(Pin<Box<dyn Future<Output = Result<(), Gone>> + Send + 'a>>),
     Done,
 }
 
@@ -282,21 +273,17 @@ impl Future for Sending<'_> {
             match std::mem::replace(&mut this.state, SendingState::Done) {
                 SendingState::Encoded { frames, encoded } => {
                     let Encoded { frame, ends_stream } = encoded?;
-                    let frame = Outgoing::Frame(frame);
                     if ends_stream {
-                        this.state = SendingState::Waiting(Box::pin(async move {
-                            queue(frames, frame).await?;
-                            queue(frames, Outgoing::End).await
-                        }));
+                        this.state = SendingState::Waiting(Box::pin(deliver(frames, frame, true)));
                         continue;
                     }
-                    return match frames.try_send(frame) {
+                    return match frames.try_send(Outgoing::Frame(frame)) {
                         Ok(()) => Poll::Ready(Ok(())),
                         Err(mpsc::error::TrySendError::Closed(_)) => {
                             Poll::Ready(Err(Error::Disconnected))
                         }
-                        Err(mpsc::error::TrySendError::Full(frame)) => {
-                            this.state = SendingState::Waiting(Box::pin(queue(frames, frame)));
+                        Err(mpsc::error::TrySendError::Full(item)) => {
+                            this.state = SendingState::Waiting(Box::pin(queue(frames, item)));
                             continue;
                         }
                     };
@@ -306,7 +293,7 @@ impl Future for Sending<'_> {
                     if sent.is_pending() {
                         this.state = SendingState::Waiting(waiting);
                     }
-                    return sent;
+                    return sent.map_err(Error::from);
                 }
                 SendingState::Done => panic!("`Sending` polled after it completed"),
             }
@@ -315,8 +302,21 @@ impl Future for Sending<'_> {
 }
 
 /// Puts `item` in the stream's buffer, waiting for room.
-async fn queue(frames: &mpsc::Sender<Outgoing>, item: Outgoing) -> Result<(), Error> {
-    frames.send(item).await.map_err(|_| Error::Disconnected)
+async fn queue(frames: &mpsc::Sender<Outgoing>, item: Outgoing) -> Result<(), Gone> {
+    frames.send(item).await.map_err(|_| Gone)
+}
+
+/// Puts an event's frame in the stream's buffer, then the stream's end after its final event.
+async fn deliver(
+    frames: &mpsc::Sender<Outgoing>,
+    frame: Bytes,
+    ends_stream: bool,
+) -> Result<(), Gone> {
+    queue(frames, Outgoing::Frame(frame)).await?;
+    if ends_stream {
+        queue(frames, Outgoing::End).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
