@@ -170,12 +170,14 @@ async fn head_is_sent_at_the_open_deadline_without_waiting_for_an_event() {
 }
 
 #[sse_handler(get, "/idle")]
-async fn idle_until_gone(tx: Sender<TestEvent>) {
+async fn idle_until_gone(tx: Sender<TestEvent>) -> Result<(), Error> {
+    tx.open().await?;
     tx.closed().await;
+    Ok(())
 }
 
 #[tokio::test]
-async fn a_handler_that_waits_for_its_client_to_leave_sends_its_head_at_once() {
+async fn a_handler_that_opens_its_stream_sends_its_head_at_once() {
     let server = serve(
         SseApi::new("t", "1")
             .open_deadline(Duration::from_secs(3600))
@@ -187,6 +189,49 @@ async fn a_handler_that_waits_for_its_client_to_leave_sends_its_head_at_once() {
         .await
         .expect("the head came without waiting for the open deadline");
     assert_eq!(stream.head.status, StatusCode::OK);
+}
+
+/// Selects on `closed` beside work that fails before the first event.
+#[sse_handler(get, "/work-fails")]
+async fn work_fails_beside_closed(tx: Sender<TestEvent>) -> Result<(), TestError> {
+    tokio::select! {
+        () = tx.closed() => Ok(()),
+        () = tokio::time::sleep(Duration::from_millis(10)) => {
+            Err(TestError::Missing("the work's input".into()))
+        }
+    }
+}
+
+#[tokio::test]
+async fn waiting_on_closed_beside_work_keeps_an_early_failure_its_own_response() {
+    let server = serve(
+        SseApi::new("t", "1")
+            .handler(work_fails_beside_closed)
+            .into_router(),
+    )
+    .await;
+    let stream = get(server.addr, "/work-fails", &[]).await;
+    assert_eq!(stream.head.status, StatusCode::NOT_FOUND);
+}
+
+#[sse_handler(get, "/poll-fails")]
+async fn poll_fails_at_once(tx: Sender<TestEvent>) -> Result<(), TestError> {
+    tx.every(Duration::from_millis(10), || async {
+        Err::<Option<TestEvent>, _>(TestError::Missing("the data to poll".into()))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_polling_handler_that_fails_before_its_first_event_answers_with_its_error() {
+    let server = serve(
+        SseApi::new("t", "1")
+            .handler(poll_fails_at_once)
+            .into_router(),
+    )
+    .await;
+    let stream = get(server.addr, "/poll-fails", &[]).await;
+    assert_eq!(stream.head.status, StatusCode::NOT_FOUND);
 }
 
 /// Counts handlers whose future is alive, to prove none outlives its connection.

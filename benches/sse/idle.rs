@@ -37,6 +37,8 @@ const CONTENDERS: [&str; 2] = ["tidings", "axum"];
 
 #[sse_handler(get, "/idle")]
 async fn tidings_idle(tx: Sender<Feed>) -> Result<(), Error> {
+    // Nothing to say until the client leaves: the head goes out now, not at the open deadline.
+    tx.open().await?;
     tx.closed().await;
     Ok(())
 }

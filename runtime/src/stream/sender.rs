@@ -104,17 +104,28 @@ impl<E> Sender<E> {
         Ok(queue(&self.frames, Outgoing::Frame(wire::comment_block(text))).await?)
     }
 
-    /// Resolves once the client is gone: select on it to stop work nobody will receive.
+    /// Commits the response head now, as the first event would, without sending one: from
+    /// here on nothing the handler returns can be answered with an error status, and its
+    /// client sees the stream open at once rather than at the open deadline. For a stream with
+    /// nothing to say yet (one that waits for its client to leave, or for events that come
+    /// later); forwarding a hub subscription does it by itself.
     ///
-    /// Awaiting it commits the response head at once when nothing was sent yet: a handler
-    /// that waits for its client to leave has nothing left to answer with an error status, so
-    /// its client sees the stream open now rather than at the open deadline.
+    /// ```
+    /// # use tidings::{sse_events, sse_handler, Error, Sender};
+    /// # #[sse_events] enum Feed { Tick }
+    /// #[sse_handler(get, "/idle")]
+    /// async fn idle(tx: Sender<Feed>) -> Result<(), Error> {
+    ///     tx.open().await?;   // the client sees `onopen` now
+    ///     tx.closed().await;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn open(&self) -> Result<(), Error> {
+        Ok(queue(&self.frames, Outgoing::Open).await?)
+    }
+
+    /// Resolves once the client is gone: select on it to stop work nobody will receive.
     pub async fn closed(&self) {
-        // Only into an empty queue: a queue with anything in it commits the head anyway, and
-        // a handler that waits on this in a loop does not fill its buffer with commits.
-        if self.frames.capacity() == self.frames.max_capacity() {
-            let _ = self.frames.try_send(Outgoing::Open);
-        }
         self.frames.closed().await
     }
 
