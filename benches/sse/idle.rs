@@ -2,13 +2,16 @@
 //! server with its default keep-alive (a comment after 15 s of silence; the quick run sets 1 s on
 //! both, so its short window still sees them).
 //!
-//! - tidings: an `#[sse_handler]` that waits for the client to leave (`Sender::closed`).
+//! - tidings: an `#[sse_handler]` that opens its stream (`Sender::open`), then waits for the
+//!   client to leave (`Sender::closed`).
 //! - axum: `Sse` over a stream that never yields, with `KeepAlive::default()`.
 //!
-//! Per round, a fresh server child ([`crate::child`]); after every stream is open and a short
-//! warm-up, a window of about 30 s: server memory per connection (VmRSS at the end of the window
-//! minus VmRSS before the first connection, over the connections) and server CPU (utime + stime
-//! over the window, as a share of one core). Every stream must stay open and receive at least
+//! Twice: over HTTP/1.1, a connection per stream, and over h2c, 100 streams per connection (as a
+//! browser multiplexes its tabs' streams to one origin). Per round, a fresh server child
+//! ([`crate::child`]); after every stream is open and a short warm-up, a window of about 30 s:
+//! server memory per stream (VmRSS at the end of the window minus VmRSS before the first
+//! connection, over the streams), server CPU (utime + stime over the window, as a share of one
+//! core) and how long opening them all took. Every stream must stay open and receive at least
 //! one keep-alive comment, or the round measured nothing and the run fails.
 
 use crate::child::{self, Server};
@@ -20,6 +23,9 @@ use crate::report::{median, print_targets, ratio, with_commas, Verdict};
 use crate::{flag_value, Options};
 use axum::response::sse::{Event as AxumEvent, KeepAlive as AxumKeepAlive, Sse};
 use axum::routing::get;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http2::SendRequest;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,8 +35,7 @@ use tidings::{sse_handler, Error, KeepAlive, Sender, SseApi};
 use tokio::io::AsyncReadExt;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
-/// The targets for tidings.
-const TARGET_KIB_PER_CONN: f64 = 8.0;
+/// The target for tidings' CPU; its memory and open time are compared with axum's.
 const TARGET_CPU_PCT: f64 = 2.0;
 
 const CONTENDERS: [&str; 2] = ["tidings", "axum"];
@@ -79,7 +84,7 @@ pub fn serve(mode: &str, args: &[String]) {
 }
 
 struct Settings {
-    connections: usize,
+    streams: usize,
     rounds: usize,
     /// The keep-alive interval both servers are given; `None`: their defaults.
     keep_alive: Option<Duration>,
@@ -88,29 +93,63 @@ struct Settings {
     window: Duration,
 }
 
+/// How the idle streams reach the server.
+#[derive(Clone, Copy)]
+enum Protocol {
+    /// One connection per stream.
+    Http1,
+    /// h2c (prior knowledge), this many streams on each connection.
+    H2c(usize),
+}
+
+impl Protocol {
+    fn name(self) -> String {
+        match self {
+            Protocol::Http1 => "HTTP/1.1, a connection per stream".into(),
+            Protocol::H2c(per) => format!("HTTP/2 (h2c), {per} streams per connection"),
+        }
+    }
+}
+
 /// What one round of one contender measured.
 #[derive(Clone, Copy, Default)]
 struct Figures {
-    kib_per_conn: f64,
+    kib_per_stream: f64,
     base_mib: f64,
     cpu_pct: f64,
-    comments_per_conn: f64,
+    comments_per_stream: f64,
     connect_s: f64,
 }
 
 pub fn run(options: &Options) -> Vec<Verdict> {
     let settings = Settings {
-        connections: options.scale(10_000, 200),
+        streams: options.scale(10_000, 200),
         rounds: options.rounds(3),
         keep_alive: options.scale(None, Some(Duration::from_secs(1))),
         settle: options.scale(Duration::from_secs(1), Duration::from_millis(300)),
         warm_up: options.scale(Duration::from_secs(2), Duration::from_millis(500)),
         window: options.scale(Duration::from_secs(30), Duration::from_secs(2)),
     };
-    check_open_files(settings.connections);
+    check_open_files(settings.streams);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    [Protocol::Http1, Protocol::H2c(100)]
+        .into_iter()
+        .flat_map(|protocol| run_protocol(&runtime, &settings, protocol))
+        .collect()
+}
+
+fn run_protocol(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    protocol: Protocol,
+) -> Vec<Verdict> {
     println!(
-        "==== P4: {} idle streams, keep-alive {}, {} s window, {} round(s) per contender",
-        with_commas(settings.connections),
+        "==== P4: {} idle streams over {}, keep-alive {}, {} s window, {} round(s) per contender",
+        with_commas(settings.streams),
+        protocol.name(),
         settings
             .keep_alive
             .map_or("each server's default (15 s comment)".into(), |d| {
@@ -120,26 +159,22 @@ pub fn run(options: &Options) -> Vec<Verdict> {
         settings.rounds
     );
     println!(
-        "\n{:<8} {:>5} {:>9} {:>8} {:>7} {:>14} {:>9}",
-        "server", "round", "KiB/conn", "base MiB", "CPU %", "comments/conn", "connect s"
+        "\n{:<8} {:>5} {:>10} {:>8} {:>7} {:>16} {:>9}",
+        "server", "round", "KiB/stream", "base MiB", "CPU %", "comments/stream", "connect s"
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let mut results: [Vec<Figures>; 2] = [Vec::new(), Vec::new()];
     for r in 0..settings.rounds {
         let order = if r % 2 == 0 { [0, 1] } else { [1, 0] };
         for c in order {
-            let f = runtime.block_on(round(CONTENDERS[c], &settings));
+            let f = runtime.block_on(round(CONTENDERS[c], settings, protocol));
             println!(
-                "{:<8} {:>5} {:>9.2} {:>8.1} {:>7.2} {:>14.2} {:>9.1}",
+                "{:<8} {:>5} {:>10.2} {:>8.1} {:>7.2} {:>16.2} {:>9.1}",
                 CONTENDERS[c],
                 r + 1,
-                f.kib_per_conn,
+                f.kib_per_stream,
                 f.base_mib,
                 f.cpu_pct,
-                f.comments_per_conn,
+                f.comments_per_stream,
                 f.connect_s
             );
             results[c].push(f);
@@ -148,38 +183,55 @@ pub fn run(options: &Options) -> Vec<Verdict> {
 
     let med = |c: usize, field: fn(&Figures) -> f64| median(results[c].iter().map(field).collect());
     println!(
-        "\nP4, median of {} round(s); ratio = tidings / axum, lower is better",
+        "\nP4 over {}, median of {} round(s); ratio = tidings / axum, lower is better",
+        protocol.name(),
         settings.rounds
     );
     println!(
-        "{:<8} {:>9} {:>8} {:>7}",
-        "server", "KiB/conn", "base MiB", "CPU %"
+        "{:<8} {:>10} {:>8} {:>7} {:>9}",
+        "server", "KiB/stream", "base MiB", "CPU %", "connect s"
     );
     for (c, name) in CONTENDERS.iter().enumerate() {
         println!(
-            "{:<8} {:>9.2} {:>8.1} {:>7.2}",
+            "{:<8} {:>10.2} {:>8.1} {:>7.2} {:>9.1}",
             name,
-            med(c, |f| f.kib_per_conn),
+            med(c, |f| f.kib_per_stream),
             med(c, |f| f.base_mib),
-            med(c, |f| f.cpu_pct)
+            med(c, |f| f.cpu_pct),
+            med(c, |f| f.connect_s)
         );
     }
     println!(
-        "{:<8} {:>9} {:>8} {:>7}",
+        "{:<8} {:>10} {:>8} {:>7} {:>9}",
         "ratio",
-        ratio(med(0, |f| f.kib_per_conn), med(1, |f| f.kib_per_conn)),
+        ratio(med(0, |f| f.kib_per_stream), med(1, |f| f.kib_per_stream)),
         ratio(med(0, |f| f.base_mib), med(1, |f| f.base_mib)),
         ratio(med(0, |f| f.cpu_pct), med(1, |f| f.cpu_pct)),
+        ratio(med(0, |f| f.connect_s), med(1, |f| f.connect_s)),
     );
 
-    let name = format!("P4 {} idle streams", with_commas(settings.connections));
+    let name = format!(
+        "P4 {} idle streams, {}",
+        with_commas(settings.streams),
+        match protocol {
+            Protocol::Http1 => "HTTP/1.1".to_owned(),
+            Protocol::H2c(per) => format!("h2c x{per}"),
+        }
+    );
     let verdicts = vec![
         Verdict::at_most(
             &name,
-            "tidings memory per connection",
-            med(0, |f| f.kib_per_conn),
-            TARGET_KIB_PER_CONN,
-            " KiB",
+            "tidings memory per stream / axum's",
+            med(0, |f| f.kib_per_stream) / med(1, |f| f.kib_per_stream),
+            1.0,
+            "x",
+        ),
+        Verdict::at_most(
+            &name,
+            "tidings time to open them / axum's",
+            med(0, |f| f.connect_s) / med(1, |f| f.connect_s),
+            1.0,
+            "x",
         ),
         Verdict::at_most(
             &name,
@@ -193,7 +245,7 @@ pub fn run(options: &Options) -> Vec<Verdict> {
     verdicts
 }
 
-async fn round(contender: &str, settings: &Settings) -> Figures {
+async fn round(contender: &str, settings: &Settings, protocol: Protocol) -> Figures {
     let name = format!("idle-{contender}");
     let interval_ms = settings.keep_alive.map(|d| d.as_millis().to_string());
     let mut args = vec![name.as_str()];
@@ -208,17 +260,27 @@ async fn round(contender: &str, settings: &Settings) -> Figures {
     let connected = Arc::new(AtomicUsize::new(0));
     let gate = Arc::new(Semaphore::new(CONNECTING));
     let connecting = Instant::now();
-    let mut streams = Vec::with_capacity(settings.connections);
-    for _ in 0..settings.connections {
+    let mut streams = Vec::with_capacity(settings.streams);
+    let mut h2_connection = None;
+    for n in 0..settings.streams {
         let permit = gate.clone().acquire_owned().await.unwrap();
-        streams.push(tokio::spawn(hold(
-            server.addr(),
+        let opened = Opening {
             permit,
-            connected.clone(),
-            stopped.clone(),
-        )));
+            connected: connected.clone(),
+            stop: stopped.clone(),
+        };
+        streams.push(match protocol {
+            Protocol::Http1 => tokio::spawn(hold_http1(server.addr(), opened)),
+            Protocol::H2c(per) => {
+                if n % per == 0 {
+                    h2_connection = Some(client::connect_h2(server.addr()).await);
+                }
+                let connection = h2_connection.clone().expect("connected above");
+                tokio::spawn(hold_h2(connection, opened))
+            }
+        });
     }
-    while connected.load(Ordering::Relaxed) < settings.connections {
+    while connected.load(Ordering::Relaxed) < settings.streams {
         assert!(
             connecting.elapsed() < Duration::from_secs(120),
             "streams not open after 2 minutes"
@@ -236,6 +298,7 @@ async fn round(contender: &str, settings: &Settings) -> Figures {
     let rss_after = vm_rss_kib(server.pid);
 
     stop.send(true).unwrap();
+    drop(h2_connection);
     let mut comments = 0;
     for stream in streams {
         let held = stream.await.unwrap();
@@ -249,11 +312,28 @@ async fn round(contender: &str, settings: &Settings) -> Figures {
     }
     drop(server);
     Figures {
-        kib_per_conn: rss_after.saturating_sub(rss_before) as f64 / settings.connections as f64,
+        kib_per_stream: rss_after.saturating_sub(rss_before) as f64 / settings.streams as f64,
         base_mib: rss_before as f64 / 1024.0,
         cpu_pct: cpu as f64 / clock_ticks_per_second() / elapsed * 100.0,
-        comments_per_conn: comments as f64 / settings.connections as f64,
+        comments_per_stream: comments as f64 / settings.streams as f64,
         connect_s,
+    }
+}
+
+/// What a stream holds while it opens, and afterwards.
+struct Opening {
+    /// A place among the streams being opened at once, given back once this one is open.
+    permit: OwnedSemaphorePermit,
+    connected: Arc<AtomicUsize>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Opening {
+    /// The stream is open (or failed to open): the next may start.
+    fn opened(self) -> watch::Receiver<bool> {
+        drop(self.permit);
+        self.connected.fetch_add(1, Ordering::Relaxed);
+        self.stop
     }
 }
 
@@ -265,31 +345,31 @@ struct Held {
     ended: bool,
 }
 
-/// One idle stream: opened, then read (keep-alive comments only) until the round stops.
-async fn hold(
-    addr: SocketAddr,
-    permit: OwnedSemaphorePermit,
-    connected: Arc<AtomicUsize>,
-    mut stop: watch::Receiver<bool>,
-) -> Held {
+impl Held {
+    fn failed() -> Held {
+        Held {
+            comments: 0,
+            failed: true,
+            ended: false,
+        }
+    }
+}
+
+/// One idle stream over its own HTTP/1.1 connection: opened, then read (keep-alive comments
+/// only) until the round stops.
+async fn hold_http1(addr: SocketAddr, opening: Opening) -> Held {
     let mut buffer = vec![0; 1024];
     let opened = client::open_stream(addr, "/idle", &mut buffer).await;
-    drop(permit);
-    connected.fetch_add(1, Ordering::Relaxed);
-    let mut held = Held {
-        comments: 0,
-        failed: false,
-        ended: false,
-    };
+    let mut stop = opening.opened();
     let Ok(Opened {
         mut tcp, leftover, ..
     }) = opened
     else {
-        held.failed = true;
-        return held;
+        return Held::failed();
     };
     let mut comments = Occurrences::comments();
     comments.feed(&buffer[..leftover]);
+    let mut ended = false;
     loop {
         let read = tokio::select! {
             biased;
@@ -299,11 +379,52 @@ async fn hold(
         match read {
             Ok(n) if n > 0 => comments.feed(&buffer[..n]),
             _ => {
-                held.ended = true;
+                ended = true;
                 break;
             }
         }
     }
-    held.comments = comments.count();
-    held
+    Held {
+        comments: comments.count(),
+        failed: false,
+        ended,
+    }
+}
+
+/// One idle stream of a shared h2c connection, held as [`hold_http1`] holds its own.
+async fn hold_h2(mut connection: SendRequest<Empty<Bytes>>, opening: Opening) -> Held {
+    let request = http::Request::get("http://bench/idle")
+        .body(Empty::new())
+        .unwrap();
+    let response = connection.send_request(request).await;
+    let mut stop = opening.opened();
+    let mut body = match response {
+        Ok(response) if response.status() == http::StatusCode::OK => response.into_body(),
+        _ => return Held::failed(),
+    };
+    let mut comments = Occurrences::comments();
+    let mut ended = false;
+    loop {
+        let frame = tokio::select! {
+            biased;
+            _ = stop.changed() => break,
+            frame = body.frame() => frame,
+        };
+        match frame {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    comments.feed(data);
+                }
+            }
+            _ => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    Held {
+        comments: comments.count(),
+        failed: false,
+        ended,
+    }
 }

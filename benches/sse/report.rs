@@ -74,7 +74,7 @@ impl Verdict {
 
 /// A scenario's targets, right after its figures.
 pub fn print_targets(verdicts: &[Verdict]) {
-    println!("\nTargets (issue #9):");
+    println!("\nTargets (issues #9 and #18):");
     for verdict in verdicts {
         println!("  {}", verdict.line());
     }

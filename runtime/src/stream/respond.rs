@@ -7,14 +7,13 @@ use http::{header, HeaderValue, StatusCode};
 use std::future::{poll_fn, Future};
 use std::panic::AssertUnwindSafe;
 use std::task::Poll;
-use tokio::sync::mpsc;
 
 use super::body::SseBody;
 use super::config::StreamConfig;
 use super::head::PendingHead;
 use super::limits;
 use super::outcome::HandlerOutcome;
-use super::queue::HandlerEnd;
+use super::queue::{self, HandlerEnd};
 use super::sender::Sender;
 use crate::wire::SseEvents;
 
@@ -34,7 +33,7 @@ where
     let Some(admitted) = config.limits.admit() else {
         return limits::refused();
     };
-    let (frames_tx, frames_rx) = mpsc::channel(config.buffer.max(1));
+    let (frames_tx, frames_rx) = queue::queue(config.buffer);
     let head = PendingHead::new(config.headers);
     let task = AssertUnwindSafe(handler(Sender::new(frames_tx, head.clone())))
         .catch_unwind()

@@ -8,10 +8,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 use super::head::PendingHead;
-use super::queue::Outgoing;
+use super::queue::{Outgoing, QueueSender, TrySendError};
 use crate::error::{Error, HeaderError};
 use crate::wire::{self, Forward, FrameSink, Gone, IntoMessage, SseEvents};
 
@@ -37,7 +36,7 @@ use crate::wire::{self, Forward, FrameSink, Gone, IntoMessage, SseEvents};
 /// }
 /// ```
 pub struct Sender<E> {
-    frames: mpsc::Sender<Outgoing>,
+    frames: QueueSender,
     /// The headers the handler may still set; `None` when it declares none.
     head: Option<Arc<PendingHead>>,
     events: PhantomData<fn(E)>,
@@ -62,7 +61,7 @@ impl<E> std::fmt::Debug for Sender<E> {
 }
 
 impl<E> Sender<E> {
-    pub(crate) fn new(frames: mpsc::Sender<Outgoing>, head: Option<Arc<PendingHead>>) -> Self {
+    pub(crate) fn new(frames: QueueSender, head: Option<Arc<PendingHead>>) -> Self {
         Sender {
             frames,
             head,
@@ -256,7 +255,7 @@ pub struct Sending<'a> {
 enum SendingState<'a> {
     /// Encoded (or failed to encode), not yet offered to the buffer.
     Encoded {
-        frames: &'a mpsc::Sender<Outgoing>,
+        frames: &'a QueueSender,
         encoded: Result<Encoded, Error>,
     },
     /// The buffer was full, or the stream ends after this event: waiting for room.
@@ -290,10 +289,8 @@ impl Future for Sending<'_> {
                     }
                     return match frames.try_send(Outgoing::Frame(frame)) {
                         Ok(()) => Poll::Ready(Ok(())),
-                        Err(mpsc::error::TrySendError::Closed(_)) => {
-                            Poll::Ready(Err(Error::Disconnected))
-                        }
-                        Err(mpsc::error::TrySendError::Full(item)) => {
+                        Err(TrySendError::Closed) => Poll::Ready(Err(Error::Disconnected)),
+                        Err(TrySendError::Full(item)) => {
                             this.state = SendingState::Waiting(Box::pin(queue(frames, item)));
                             continue;
                         }
@@ -313,16 +310,12 @@ impl Future for Sending<'_> {
 }
 
 /// Puts `item` in the stream's buffer, waiting for room.
-async fn queue(frames: &mpsc::Sender<Outgoing>, item: Outgoing) -> Result<(), Gone> {
+async fn queue(frames: &QueueSender, item: Outgoing) -> Result<(), Gone> {
     frames.send(item).await.map_err(|_| Gone)
 }
 
 /// Puts an event's frame in the stream's buffer, then the stream's end after its final event.
-async fn deliver(
-    frames: &mpsc::Sender<Outgoing>,
-    frame: Bytes,
-    ends_stream: bool,
-) -> Result<(), Gone> {
+async fn deliver(frames: &QueueSender, frame: Bytes, ends_stream: bool) -> Result<(), Gone> {
     queue(frames, Outgoing::Frame(frame)).await?;
     if ends_stream {
         queue(frames, Outgoing::End).await?;
@@ -351,11 +344,11 @@ mod tests {
     /// send dropped before it completed (unpolled, or still waiting) puts nothing in the stream.
     #[tokio::test]
     async fn a_send_enters_the_stream_only_when_its_future_completes() {
-        let (frames, mut queued) = mpsc::channel(1);
+        let (frames, mut queued) = crate::stream::queue::queue(1);
         let tx = Sender::<Count>::new(frames, None);
 
         drop(tx.send(Count::Number(0)));
-        assert!(queued.try_recv().is_err(), "an unpolled send sent");
+        assert!(queued.try_recv().is_none(), "an unpolled send sent");
 
         tx.send(Count::Number(1)).now_or_never().unwrap().unwrap();
         let mut blocked = tx.send(Count::Number(2));
@@ -366,14 +359,14 @@ mod tests {
         drop(blocked);
 
         assert_eq!(
-            frame_text(queued.recv().await.unwrap()),
+            frame_text(queued.try_recv().unwrap()),
             "event:Number\ndata:1\n\n"
         );
         let waiting = tx.send(Count::Number(3));
-        assert!(queued.try_recv().is_err(), "a dropped waiting send sent");
+        assert!(queued.try_recv().is_none(), "a dropped waiting send sent");
         waiting.await.unwrap();
         assert_eq!(
-            frame_text(queued.recv().await.unwrap()),
+            frame_text(queued.try_recv().unwrap()),
             "event:Number\ndata:3\n\n"
         );
 

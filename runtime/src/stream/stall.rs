@@ -13,16 +13,15 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::limits::Admitted;
-use super::queue::{HandlerTask, Outgoing};
+use super::queue::{HandlerTask, QueueReceiver};
 
 /// What keeps a stream going; taken apart when it stalls.
 pub(crate) struct Running {
     pub(crate) handler: Option<HandlerTask>,
-    pub(crate) frames: mpsc::Receiver<Outgoing>,
+    pub(crate) frames: QueueReceiver,
     /// The stream's place under the caps on open streams.
     admitted: Option<Admitted>,
     /// The watchdog cut the stream.
@@ -41,7 +40,7 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) fn new(
         handler: HandlerTask,
-        frames: mpsc::Receiver<Outgoing>,
+        frames: QueueReceiver,
         admitted: Admitted,
     ) -> Arc<Self> {
         Arc::new(Core {
@@ -91,7 +90,7 @@ impl Core {
         let mut running = self.running();
         let handler = running.handler.take();
         running.frames.close();
-        while running.frames.try_recv().is_ok() {}
+        while running.frames.try_recv().is_some() {}
         running.admitted = None;
         running.stalled = true;
         drop(running);

@@ -9,7 +9,6 @@ use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Wake, Waker};
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
 use super::config::StreamConfig;
@@ -17,7 +16,7 @@ use super::keep_alive::KeepAlive;
 use super::limits::Admitted;
 use super::metrics::StreamMetrics;
 use super::outcome::Failure;
-use super::queue::{HandlerEnd, HandlerTask, Outgoing};
+use super::queue::{HandlerEnd, HandlerTask, Outgoing, QueueReceiver};
 use super::shutdown::Shutdown;
 use super::stall::{Core, Running, Stalled};
 
@@ -114,7 +113,7 @@ struct BodyState {
 impl SseBody {
     pub(crate) fn new(
         handler: HandlerTask,
-        frames: mpsc::Receiver<Outgoing>,
+        frames: QueueReceiver,
         config: &StreamConfig,
         admitted: Admitted,
     ) -> Self {
@@ -208,7 +207,7 @@ impl BodyState {
 
     fn has_queued_event(&mut self, running: &mut Running) -> bool {
         if self.first.is_none() && !self.queue_end.closed {
-            if let Ok(item) = running.frames.try_recv() {
+            if let Some(item) = running.frames.try_recv() {
                 self.first = self.queue_end.accept(Some(item));
             }
         }
@@ -471,7 +470,7 @@ mod tests {
             farewell: Some(Bytes::from_static(b"event: farewell\ndata: bye\n\n")),
             ..StreamConfig::default()
         };
-        let (frames, queue) = mpsc::channel(config.buffer);
+        let (frames, queue) = crate::stream::queue::queue(config.buffer);
         let dropped = Arc::new(AtomicBool::new(false));
         let flag = DropFlag(dropped.clone());
         let handler = async move {
