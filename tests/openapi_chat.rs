@@ -163,3 +163,47 @@ fn the_docs_page_shows_event_payloads_with_their_fields_not_references() {
         assert!(events.contains(field), "{field} missing from {events}");
     }
 }
+
+/// The posting route is described by utoipa and joined to the document: schemathesis sends it
+/// valid and broken posts (bad rooms, bodies that are not JSON, not a `Post`, not JSON at all)
+/// on a live server, and every answer must be one the document lists, with a body that matches
+/// its schema.
+#[tokio::test(flavor = "multi_thread")]
+async fn schemathesis_accepts_the_plain_routes_live() {
+    if tool(PYTHON, PY_HINT).is_none() {
+        return;
+    }
+    let hub = tidings::hub::Hub::builder().replay(app::REPLAY).build();
+    let server = serve(app::app(hub, tidings::Shutdown::new())).await;
+    let base = format!("http://{}", server.addr);
+    std::fs::create_dir_all(root().join("target/openapi")).unwrap();
+    let (ok, out) = tokio::task::spawn_blocking(move || {
+        run(
+            std::process::Command::new(root().join("target/openapi-venv/bin/schemathesis"))
+                .arg("run")
+                .arg(format!("{base}/openapi.json"))
+                .args(["--checks", "all", "--max-examples", "30"])
+                .args([
+                    "--include-path",
+                    "/rooms/{room}/messages",
+                    "--include-path",
+                    "/",
+                ])
+                // A made-up room is rightly a `404`, so valid-looking data is not always accepted.
+                .args([
+                    "--exclude-checks",
+                    "unsupported_method,positive_data_acceptance",
+                ])
+                .env("NO_COLOR", "1")
+                .current_dir(root().join("target/openapi")),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(ok, "schemathesis failed:\n{out}");
+    // `/` and `POST /rooms/{room}/messages`: the posting route was tested, not filtered out.
+    assert!(
+        out.contains("Tested: 2"),
+        "schemathesis did not test both routes:\n{out}"
+    );
+}

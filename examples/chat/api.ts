@@ -85,6 +85,40 @@ export interface ChatEventPosted {
 }
 
 /**
+ * The body of every error the chat answers itself.
+ */
+export interface ErrorBody {
+  /**
+   * What went wrong, for a person.
+   */
+  error: string;
+}
+
+/**
+ * A message to post.
+ */
+export interface Post {
+  /**
+   * The text; `/bot <question>` asks the bot.
+   */
+  text: string;
+  /**
+   * Who posts it.
+   */
+  user: string;
+}
+
+/**
+ * A posted message.
+ */
+export interface Posted {
+  /**
+   * The id of its `posted` event: the room's streams carry it in their `id:` field.
+   */
+  id: string;
+}
+
+/**
  * A member of a room.
  */
 export interface User {

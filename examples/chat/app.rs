@@ -25,16 +25,18 @@
 //! A first visit (no `Last-Event-ID`) gets live events only: the hub replays to clients that
 //! resume, not to newcomers.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tidings::hub::{Hub, Resume};
 use tidings::{sse_events, sse_handler, Error, EventId, LastEventId, Sender, SseApi};
+use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 /// The rooms of the service; each is a topic of the hub.
 pub const ROOMS: &[&str] = &["general", "rust"];
@@ -82,15 +84,25 @@ pub enum ChatEvent {
     // can see, so there is no honest place to send one.
 }
 
-/// What went wrong before a stream started.
+/// What went wrong before a stream started, or with a post.
 #[derive(Debug)]
 pub enum ChatError {
     /// There is no room of that name.
     NoSuchRoom(String),
     /// A message without text (or only spaces).
     EmptyMessage,
+    /// A post whose body is not a [`Post`] in JSON: axum's own rejection, answered in the same
+    /// JSON shape as the other errors.
+    BadPost(JsonRejection),
     /// The hub or the stream failed.
     Tidings(Error),
+}
+
+/// The body of every error the chat answers itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for a person.
+    pub error: String,
 }
 
 impl From<Error> for ChatError {
@@ -101,19 +113,18 @@ impl From<Error> for ChatError {
 
 impl IntoResponse for ChatError {
     fn into_response(self) -> Response {
-        match self {
-            ChatError::NoSuchRoom(room) => (
-                StatusCode::NOT_FOUND,
-                Json(serde_json::json!({ "error": format!("no room named `{room}`") })),
-            )
-                .into_response(),
+        let (status, error) = match self {
+            ChatError::NoSuchRoom(room) => {
+                (StatusCode::NOT_FOUND, format!("no room named `{room}`"))
+            }
             ChatError::EmptyMessage => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Json(serde_json::json!({ "error": "a message needs some text" })),
-            )
-                .into_response(),
-            ChatError::Tidings(e) => e.into_response(),
-        }
+                "a message needs some text".to_owned(),
+            ),
+            ChatError::BadPost(rejection) => (rejection.status(), rejection.body_text()),
+            ChatError::Tidings(e) => return e.into_response(),
+        };
+        (status, Json(ErrorBody { error })).into_response()
     }
 }
 
@@ -207,20 +218,50 @@ pub async fn room_events(
 }
 
 /// A message to post.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Post {
     /// Who posts it.
+    #[schema(example = "ada")]
     pub user: String,
     /// The text; `/bot <question>` asks the bot.
+    #[schema(example = "/bot what is a hub?")]
     pub text: String,
 }
 
-/// Publishes a message to the room; answers `{"id": ...}` with the id its event got.
+/// A posted message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Posted {
+    /// The id of its `posted` event: the room's streams carry it in their `id:` field.
+    pub id: String,
+}
+
+/// Posts a message to a room.
+///
+/// Every member's stream receives it as a `posted` event. A message starting with `/bot `
+/// asks the bot, whose answer streams to the room as `bot_token` events, then arrives whole.
+#[utoipa::path(
+    post,
+    path = "/rooms/{room}/messages",
+    tag = "chat",
+    params(("room" = String, Path, description = "The room: `general` or `rust`.", example = "general")),
+    request_body = Post,
+    responses(
+        (status = 200, description = "Posted.", body = Posted),
+        (status = 400, description = "The body is not JSON.", body = ErrorBody),
+        (status = 404, description = "There is no room of that name.", body = ErrorBody),
+        (status = 415, description = "The body is not sent as `application/json`.", body = ErrorBody),
+        (status = 422, description = "The message has no text, or the body is not a `Post`.", body = ErrorBody),
+        (status = 503, description = "The hub is full: try again after `Retry-After` seconds.",
+            headers(("Retry-After" = u32, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "The hub failed.")
+    )
+)]
 async fn post_message(
     Path(room): Path<String>,
     State(chat): State<Chat>,
-    Json(post): Json<Post>,
-) -> Result<Json<serde_json::Value>, ChatError> {
+    post: Result<Json<Post>, JsonRejection>,
+) -> Result<Json<Posted>, ChatError> {
+    let Json(post) = post.map_err(ChatError::BadPost)?;
     let room = chat.room(&room)?;
     if post.text.trim().is_empty() {
         return Err(ChatError::EmptyMessage);
@@ -235,7 +276,9 @@ async fn post_message(
     if let Some(question) = question {
         tokio::spawn(bot_reply(chat.hub.clone(), room, id.clone(), question));
     }
-    Ok(Json(serde_json::json!({ "id": id.as_str() })))
+    Ok(Json(Posted {
+        id: id.as_str().to_owned(),
+    }))
 }
 
 /// The bot "thinks" like a language model: its reply arrives token by token, then whole.
@@ -266,24 +309,29 @@ async fn bot_reply(
     }
 }
 
-/// The streams of the service, their API document (`/openapi.json`) and its page (`/docs`).
-/// Triggering `shutdown` ends every open stream, so a graceful shutdown completes.
+/// The chat page: pick a room, read it live, post to it.
+#[utoipa::path(get, path = "/", responses(
+    (status = 200, description = "The page (HTML).", content_type = "text/html", body = String)
+))]
+async fn page() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+/// The whole API: the streams, the posting endpoint and the page, one document of them all
+/// (`/openapi.json`) and its page (`/docs`). Triggering `shutdown` ends every open stream, so
+/// a graceful shutdown completes.
 pub fn api(shutdown: tidings::Shutdown) -> SseApi<Chat> {
     SseApi::stateful("Chat", "1.0.0")
         .tag("chat", "Chat rooms and their live events.")
         .handler(room_events)
+        .routes(routes!(post_message))
+        .routes(routes!(page))
         .serve_openapi_json("/openapi.json")
         .serve_docs("/docs")
         .shutdown(shutdown)
 }
 
-/// The whole service over `hub` (in-process or shared): the streams, the posting endpoint and
-/// the browser page.
+/// The whole service over `hub` (in-process or shared).
 pub fn app(hub: Hub<ChatEvent>, shutdown: tidings::Shutdown) -> Router {
-    let streams = api(shutdown).into_router();
-    Router::new()
-        .route("/", get(|| async { Html(include_str!("index.html")) }))
-        .route("/rooms/{room}/messages", post(post_message))
-        .merge(streams)
-        .with_state(Chat::new(hub))
+    api(shutdown).into_router().with_state(Chat::new(hub))
 }

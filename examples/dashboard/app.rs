@@ -8,16 +8,18 @@
 //! leaves).
 
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{Html, Response};
-use axum::routing::get;
 use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tidings::{sse_events, sse_handler, Error, Sender, SseApi};
+use utoipa_axum::routes;
 
 /// How often `main.rs` has the page updated.
 pub const PERIOD: Duration = Duration::from_secs(1);
@@ -46,6 +48,9 @@ pub enum DashboardEvent {
 /// The state of the service: when it started, its counters, and how often streams sample them.
 #[derive(Clone)]
 pub struct Dashboard {
+    /// tidings' own counters in Prometheus' text format, when the process installed the
+    /// recorder (`main.rs` does; the tests do not).
+    prometheus: Option<PrometheusHandle>,
     started: Instant,
     requests: Arc<AtomicU64>,
     viewers: Arc<AtomicU64>,
@@ -53,8 +58,9 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    fn new(period: Duration) -> Self {
+    fn new(period: Duration, prometheus: Option<PrometheusHandle>) -> Self {
         Dashboard {
+            prometheus,
             started: Instant::now(),
             requests: Arc::default(),
             viewers: Arc::default(),
@@ -122,24 +128,67 @@ pub async fn metrics(
     .await
 }
 
-/// The stream, its API document (`/openapi.json`) and its page (`/docs`). Triggering `shutdown`
-/// ends every open stream, so a graceful shutdown completes.
+/// The dashboard page: the numbers of the `metrics` stream, live.
+#[utoipa::path(get, path = "/", responses(
+    (status = 200, description = "The page (HTML).", content_type = "text/html", body = String)
+))]
+async fn page() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+/// tidings' own counters (open streams, events and bytes sent, ...), for Prometheus to scrape.
+///
+/// At `/prometheus`, since the dashboard's own stream is at `/metrics`.
+#[utoipa::path(get, path = "/prometheus", tag = "dashboard", responses(
+    (status = 200, description = "The counters, in Prometheus' text format.",
+        content_type = "text/plain", body = String),
+    (status = 404, description = "The service runs without a metrics recorder.",
+        content_type = "text/plain", body = String)
+))]
+async fn prometheus(
+    State(dashboard): State<Dashboard>,
+) -> Result<String, (StatusCode, &'static str)> {
+    match &dashboard.prometheus {
+        Some(prometheus) => Ok(prometheus.render()),
+        None => Err((
+            StatusCode::NOT_FOUND,
+            "this service runs without a metrics recorder",
+        )),
+    }
+}
+
+/// The whole API: the stream, the counters and the page, one document of them all
+/// (`/openapi.json`) and its page (`/docs`). Triggering `shutdown` ends every open stream, so
+/// a graceful shutdown completes.
 pub fn api(shutdown: tidings::Shutdown) -> SseApi<Dashboard> {
     SseApi::stateful("Dashboard", "1.0.0")
         .tag("dashboard", "Live metrics of the service.")
         .handler(metrics)
+        .routes(routes!(prometheus))
+        .routes(routes!(page))
         .serve_openapi_json("/openapi.json")
         .serve_docs("/docs")
         .shutdown(shutdown)
 }
 
 /// The whole service: the metrics stream and the browser page, every request counted. Streams
-/// send a snapshot every `period`.
+/// send a snapshot every `period`. `/prometheus` answers `404`: see [`app_with_prometheus`].
 pub fn app(period: Duration, shutdown: tidings::Shutdown) -> Router {
-    let dashboard = Dashboard::new(period);
-    Router::new()
-        .route("/", get(|| async { Html(include_str!("index.html")) }))
-        .merge(api(shutdown).into_router())
+    service(Dashboard::new(period, None), shutdown)
+}
+
+/// [`app`], with tidings' counters at `/prometheus` as the recorder `prometheus` renders them.
+pub fn app_with_prometheus(
+    period: Duration,
+    prometheus: PrometheusHandle,
+    shutdown: tidings::Shutdown,
+) -> Router {
+    service(Dashboard::new(period, Some(prometheus)), shutdown)
+}
+
+fn service(dashboard: Dashboard, shutdown: tidings::Shutdown) -> Router {
+    api(shutdown)
+        .into_router()
         .layer(middleware::from_fn_with_state(
             dashboard.clone(),
             count_requests,

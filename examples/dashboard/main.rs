@@ -16,11 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // them in Prometheus' text format.
     let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
     let shutdown = tidings::Shutdown::new();
-    // `/prometheus`, since the dashboard's own stream is at `/metrics`.
-    let app = app::app(app::PERIOD, shutdown.clone()).route(
-        "/prometheus",
-        axum::routing::get(move || std::future::ready(prometheus.render())),
-    );
+    let app = app::app_with_prometheus(app::PERIOD, prometheus, shutdown.clone());
     serve::serve("dashboard", 3002, app, shutdown).await?;
     Ok(())
 }

@@ -8,13 +8,13 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tidings::openapi::DocumentedError;
 use tidings::{sse_events, sse_handler, Error, Sender, SseApi};
+use utoipa_axum::routes;
 
 /// How long the fake model "thinks" before each token: slow enough to watch the answer grow.
 pub const TOKEN_DELAY: Duration = Duration::from_millis(40);
@@ -143,6 +143,8 @@ pub fn api(shutdown: tidings::Shutdown) -> SseApi {
     SseApi::new("Fake LLM", "1.0.0")
         .tag("llm", "Completions streamed token by token.")
         .handler(complete)
+        .routes(routes!(page))
+        .routes(routes!(page_script))
         .serve_openapi_json("/openapi.json")
         .serve_docs("/docs")
         .shutdown(shutdown)
@@ -152,18 +154,27 @@ pub fn api(shutdown: tidings::Shutdown) -> SseApi {
 /// service's API document), bundled by esbuild.
 const PAGE_SCRIPT: &str = include_str!("page.js");
 
-/// The whole service: the completion stream and the browser page.
+/// The chat page: ask, and read the answer as it streams.
+#[utoipa::path(get, path = "/", responses(
+    (status = 200, description = "The page (HTML).", content_type = "text/html", body = String)
+))]
+async fn page() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+/// The page's script: its code and the typed client it reads the completion stream with.
+#[utoipa::path(get, path = "/page.js", responses(
+    (status = 200, description = "The script (JavaScript).", content_type = "text/javascript",
+        body = String)
+))]
+async fn page_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        PAGE_SCRIPT,
+    )
+}
+
+/// The whole service: the completion stream, the page and its script.
 pub fn app(shutdown: tidings::Shutdown) -> Router {
-    Router::new()
-        .route("/", get(|| async { Html(include_str!("index.html")) }))
-        .route(
-            "/page.js",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-                    PAGE_SCRIPT,
-                )
-            }),
-        )
-        .merge(api(shutdown).into_router())
+    api(shutdown).into_router()
 }

@@ -11,12 +11,12 @@ pub mod tail;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tidings::openapi::DocumentedError;
 use tidings::{sse_events, sse_handler, Error, LastEventId, Message, Sender, SseApi};
+use utoipa_axum::routes;
 
 /// How many of the last lines a first visit gets.
 pub const BACKLOG: usize = 100;
@@ -151,12 +151,22 @@ pub async fn log_lines(
     }
 }
 
-/// The stream, its API document (`/openapi.json`) and its page (`/docs`). Triggering `shutdown`
-/// ends every open stream, so a graceful shutdown completes.
+/// The logs page: the file's last lines, then each new one as it is written.
+#[utoipa::path(get, path = "/", responses(
+    (status = 200, description = "The page (HTML).", content_type = "text/html", body = String)
+))]
+async fn page() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+/// The whole API: the stream and the page, one document of both (`/openapi.json`) and its
+/// page (`/docs`). Triggering `shutdown` ends every open stream, so a graceful shutdown
+/// completes.
 pub fn api(shutdown: tidings::Shutdown) -> SseApi<Logs> {
     SseApi::stateful("Logs", "1.0.0")
         .tag("logs", "A log file, followed live.")
         .handler(log_lines)
+        .routes(routes!(page))
         .serve_openapi_json("/openapi.json")
         .serve_docs("/docs")
         .shutdown(shutdown)
@@ -164,10 +174,7 @@ pub fn api(shutdown: tidings::Shutdown) -> SseApi<Logs> {
 
 /// The whole service, following the file at `path`: the stream and the browser page.
 pub fn app(path: PathBuf, shutdown: tidings::Shutdown) -> Router {
-    Router::new()
-        .route("/", get(|| async { Html(include_str!("index.html")) }))
-        .merge(api(shutdown).into_router())
-        .with_state(Logs {
-            path: Arc::new(path),
-        })
+    api(shutdown).into_router().with_state(Logs {
+        path: Arc::new(path),
+    })
 }

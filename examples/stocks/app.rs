@@ -9,7 +9,6 @@ pub mod ticker;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -17,6 +16,7 @@ use std::time::Duration;
 use tidings::hub::{Hub, Resume};
 use tidings::openapi::DocumentedError;
 use tidings::{sse_events, sse_handler, Error, LastEventId, Sender, SseApi};
+use utoipa_axum::routes;
 
 /// The symbols traded; each is a topic of the hub.
 pub const SYMBOLS: &[&str] = &["ACME", "GLOBEX", "INITECH"];
@@ -137,24 +137,39 @@ pub async fn stock_events(
     Ok(())
 }
 
-/// The stream, its API document (`/openapi.json`) and its page (`/docs`). Triggering `shutdown`
-/// ends every open stream, so a graceful shutdown completes.
+/// The symbols with a price stream, for the page's picker.
+#[utoipa::path(get, path = "/stocks", tag = "stocks", responses(
+    (status = 200, description = "Every symbol, in the page's order.", body = [String],
+        example = json!(["ACME", "GLOBEX", "INITECH"]))
+))]
+async fn symbols() -> Json<&'static [&'static str]> {
+    Json(SYMBOLS)
+}
+
+/// The stocks page: a chart per symbol, the last prices first, then live.
+#[utoipa::path(get, path = "/", responses(
+    (status = 200, description = "The page (HTML).", content_type = "text/html", body = String)
+))]
+async fn page() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+/// The whole API: the price streams, the list of symbols and the page, one document of them
+/// all (`/openapi.json`) and its page (`/docs`). Triggering `shutdown` ends every open stream,
+/// so a graceful shutdown completes.
 pub fn api(shutdown: tidings::Shutdown) -> SseApi<Market> {
     SseApi::stateful("Stocks", "1.0.0")
         .tag("stocks", "Live prices, one stream per symbol.")
         .handler(stock_events)
+        .routes(routes!(symbols))
+        .routes(routes!(page))
         .serve_openapi_json("/openapi.json")
         .serve_docs("/docs")
         .shutdown(shutdown)
 }
 
-/// The whole service over `hub`: the price streams, the list of symbols (`GET /stocks`, for
-/// the page's picker) and the browser page. Prices come from whoever publishes to `hub`
+/// The whole service over `hub`. Prices come from whoever publishes to `hub`
 /// ([`ticker::run`] in `main.rs`).
 pub fn app(hub: Hub<StockEvent>, shutdown: tidings::Shutdown) -> Router {
-    Router::new()
-        .route("/", get(|| async { Html(include_str!("index.html")) }))
-        .route("/stocks", get(|| async { Json(SYMBOLS) }))
-        .merge(api(shutdown).into_router())
-        .with_state(Market { hub })
+    api(shutdown).into_router().with_state(Market { hub })
 }

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 pub use handler::SseHandler;
 pub use meta::HandlerMeta;
-use openapi::{ApiLimits, DocSettings, HandlerDocs, OpenApi, OpenApiVersion, Operation};
+use openapi::{
+    ApiLimits, DocSettings, DocumentError, ForeignDoc, HandlerDocs, OpenApi, OpenApiVersion,
+    Operation,
+};
 
 use crate::stream::{KeepAlive, Shutdown, StallWatch, StreamConfig, StreamLimits};
 use crate::wire::SseEvents;
@@ -48,7 +51,11 @@ pub struct SseApi<S = ()> {
     version: String,
     config: StreamConfig,
     handlers: Vec<(HandlerDocs, RouteFactory<S>)>,
+    /// Plain routes ([`SseApi::routes`]), by path.
+    plain_routes: Vec<(String, axum::routing::MethodRouter<S>)>,
     docs: DocSettings,
+    /// What other tools describe ([`SseApi::merge_openapi`], [`SseApi::routes`]).
+    foreign: ForeignDoc,
     /// The most streams of the API open at once, over all its handlers.
     max_streams: Option<usize>,
     openapi_json_path: Option<String>,
@@ -104,7 +111,9 @@ where
             version: version.into(),
             config: StreamConfig::default(),
             handlers: Vec::new(),
+            plain_routes: Vec::new(),
             docs: DocSettings::default(),
+            foreign: ForeignDoc::default(),
             max_streams: None,
             openapi_json_path: None,
             docs_page_path: None,
@@ -311,6 +320,7 @@ where
     ///         description: None,
     ///         required: true,
     ///         schema: schemars::json_schema!({ "type": "string" }),
+    ///         extra: Default::default(),
     ///     });
     /// });
     /// let op = &api.openapi().paths["/ticks"].operations["get"];
@@ -339,14 +349,134 @@ where
         self
     }
 
-    /// The OpenAPI document of every registered handler.
+    /// The OpenAPI document of every registered handler, and of the routes other tools
+    /// describe (`SseApi::routes`, feature `utoipa`, and [`SseApi::merge_openapi`]).
+    ///
+    /// # Panics
+    ///
+    /// If an operation another tool describes is also a stream handler's, or a schema another
+    /// tool names is not the schema tidings made under that name; the message says which.
     pub fn openapi(&self) -> OpenApi {
         let handlers: Vec<HandlerDocs> = self.handlers.iter().map(|(d, _)| d.clone()).collect();
         let limits = ApiLimits {
             max_streams: self.max_streams,
             max_stream_age: self.config.max_age,
         };
-        openapi::build(&self.title, &self.version, &self.docs, limits, &handlers)
+        let mut doc = openapi::build(&self.title, &self.version, &self.docs, limits, &handlers);
+        if let Err(error) = self.foreign.add_to(&mut doc) {
+            panic!("{error}");
+        }
+        doc
+    }
+
+    /// Adds the operations, schemas and tags of an OpenAPI document another tool made to this
+    /// API's document and docs page: for the plain routes beside the streams (the `POST` that
+    /// publishes to a hub, say), so one document describes the whole service. Route those
+    /// handlers yourself, on the router this API becomes (or use `SseApi::routes`, feature `utoipa`, which
+    /// does both for utoipa).
+    ///
+    /// Takes anything that serializes to an OpenAPI 3.x document: utoipa's
+    /// `#[derive(OpenApi)]` (`ApiDoc::openapi()`), aide's `OpenApi`, or JSON. Its `paths`,
+    /// `components/schemas` and `tags` are added; the rest (`info`, `servers`) is this API's.
+    /// What tidings does not model is kept as it came (`security`, `example`, `x-`
+    /// extensions).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use tidings::SseApi;
+    ///
+    /// let api: SseApi = SseApi::new("Shop", "1").merge_openapi(json!({
+    ///     "openapi": "3.1.0",
+    ///     "info": { "title": "ignored", "version": "0" },
+    ///     "paths": { "/health": { "get": {
+    ///         "operationId": "health",
+    ///         "responses": { "204": { "description": "The shop is up." } }
+    ///     } } }
+    /// }))?;
+    /// let doc = api.openapi();
+    /// assert_eq!(doc.paths["/health"].operations["get"].operation_id.as_deref(), Some("health"));
+    /// # Ok::<(), tidings::openapi::DocumentError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A part of the document is not OpenAPI ([`DocumentError::Unreadable`], with a JSON
+    /// pointer to it), or it describes an operation or a schema name that a document added
+    /// before describes differently. Nothing is added then.
+    pub fn merge_openapi(mut self, document: impl serde::Serialize) -> Result<Self, DocumentError> {
+        let document = serde_json::to_value(document).map_err(|e| DocumentError::Unreadable {
+            at: String::new(),
+            reason: e.to_string(),
+        })?;
+        self.foreign.add(&document)?;
+        Ok(self)
+    }
+
+    /// Routes plain handlers that utoipa describes, and puts their operations (and the schemas
+    /// they use) in this API's document and docs page: give it what utoipa-axum's `routes!`
+    /// makes of handlers with `#[utoipa::path]`, as you would give it to utoipa-axum's
+    /// `OpenApiRouter::routes`.
+    ///
+    /// ```
+    /// use axum::{extract::Path, http::StatusCode, Json};
+    /// use tidings::SseApi;
+    /// use utoipa_axum::routes;
+    ///
+    /// #[derive(serde::Deserialize, utoipa::ToSchema)]
+    /// struct Post {
+    ///     /// What to say.
+    ///     text: String,
+    /// }
+    ///
+    /// /// Posts a message to a room.
+    /// #[utoipa::path(
+    ///     post,
+    ///     path = "/rooms/{room}/messages",
+    ///     params(("room" = String, Path, description = "The room.")),
+    ///     request_body = Post,
+    ///     responses((status = 204, description = "Posted."))
+    /// )]
+    /// async fn post_message(Path(room): Path<String>, Json(post): Json<Post>) -> StatusCode {
+    ///     StatusCode::NO_CONTENT
+    /// }
+    ///
+    /// let api: SseApi = SseApi::new("Chat", "1").routes(routes!(post_message));
+    /// let doc = api.openapi();
+    /// let op = &doc.paths["/rooms/{room}/messages"].operations["post"];
+    /// assert_eq!(op.summary.as_deref(), Some("Posts a message to a room."));
+    /// assert!(doc.components.schemas.contains_key("Post"));
+    /// let app: axum::Router = api.into_router(); // routes POST /rooms/{room}/messages
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// At this call, if the operation or a schema name is already described differently by
+    /// an earlier call or [`SseApi::merge_openapi`] (see [`DocumentError`]).
+    #[cfg(feature = "utoipa")]
+    #[track_caller]
+    pub fn routes(mut self, routes: utoipa_axum::router::UtoipaMethodRouter<S>) -> Self {
+        let (schemas, paths, method_router) = routes;
+        let schemas: serde_json::Map<String, serde_json::Value> = schemas
+            .into_iter()
+            .map(|(name, schema)| {
+                (
+                    name,
+                    serde_json::to_value(schema).expect("a schema serializes"),
+                )
+            })
+            .collect();
+        let document = serde_json::json!({
+            "paths": paths,
+            "components": { "schemas": schemas },
+        });
+        if let Err(error) = self.foreign.add(&document) {
+            panic!("{error}");
+        }
+        for path in paths.paths.keys() {
+            self.plain_routes
+                .push((path.clone(), method_router.clone()));
+        }
+        self
     }
 
     /// The OpenAPI document as JSON.
@@ -429,6 +559,9 @@ where
             .fold(axum::Router::new(), |router, (docs, route)| {
                 router.route(docs.meta.path, route(&config))
             });
+        for (path, route) in self.plain_routes {
+            router = router.route(&path, route);
+        }
         if let Some(document) = document {
             if let Some(path) = &self.openapi_json_path {
                 let json = serde_json::to_string_pretty(&document).expect("a document serializes");

@@ -157,6 +157,7 @@ fn operation(
                 description: None,
                 required: true,
                 schema: schemars::json_schema!({ "type": "string" }),
+                extra: Default::default(),
             };
             parameters.insert(index.min(parameters.len()), param);
         }
@@ -186,6 +187,7 @@ fn operation(
         OpenApiVersion::V3_2 => MediaType {
             schema: None,
             item_schema: Some(events),
+            extra: Default::default(),
         },
         OpenApiVersion::V3_1 => MediaType::schema(events),
     };
@@ -243,6 +245,7 @@ fn operation(
         request_body,
         responses,
         deprecated: meta.deprecated,
+        extra: Default::default(),
     };
     (operation, generator)
 }

@@ -29,6 +29,7 @@ use crate::wire::LastEventId;
 ///             description: Some("Whose data to stream.".into()),
 ///             required: true,
 ///             schema: schemars::json_schema!({ "type": "string" }),
+///             extra: Default::default(),
 ///         });
 ///     }
 /// }
@@ -107,6 +108,7 @@ impl DocumentedInput for LastEventId {
                 "type": "string",
                 "maxLength": LastEventId::MAX_LEN,
             }),
+            extra: Default::default(),
         });
         doc.parameter(Parameter {
             name: "Last-Event-ID".into(),
@@ -121,6 +123,7 @@ impl DocumentedInput for LastEventId {
                 "type": "string",
                 "maxLength": LastEventId::MAX_LEN,
             }),
+            extra: Default::default(),
         });
         doc.invalid_request_response();
     }

@@ -21,6 +21,7 @@ mod docs_page;
 mod errors;
 mod events;
 mod extractors;
+mod foreign;
 mod merge;
 mod model;
 mod operation;
@@ -29,6 +30,8 @@ pub(crate) use build::{build, ApiLimits, DocSettings, HandlerDocs};
 pub use docs_page::docs_html;
 pub use events::item_schema;
 pub use extractors::{DocumentedError, DocumentedInput};
+pub use foreign::DocumentError;
+pub(crate) use foreign::ForeignDoc;
 pub use merge::merge_into;
 pub use model::{
     Components, Header, Info, MediaType, OpenApi, OpenApiVersion, Operation, Parameter,

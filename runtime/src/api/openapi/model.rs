@@ -156,6 +156,10 @@ pub struct Operation {
     /// Whether the operation is deprecated.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deprecated: bool,
+    /// What tidings does not model, kept as it came from a document another tool wrote
+    /// (`security`, `example`, `x-` extensions, ...); written out as it is.
+    #[serde(flatten, default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Where a parameter is read from.
@@ -188,6 +192,10 @@ pub struct Parameter {
     pub required: bool,
     /// Its values.
     pub schema: Schema,
+    /// What tidings does not model, kept as it came from a document another tool wrote
+    /// (`security`, `example`, `x-` extensions, ...); written out as it is.
+    #[serde(flatten, default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A request body.
@@ -201,6 +209,10 @@ pub struct RequestBody {
     pub required: bool,
     /// By media type.
     pub content: BTreeMap<String, MediaType>,
+    /// What tidings does not model, kept as it came from a document another tool wrote
+    /// (`security`, `example`, `x-` extensions, ...); written out as it is.
+    #[serde(flatten, default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A response.
@@ -214,6 +226,10 @@ pub struct Response {
     /// By media type.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub content: BTreeMap<String, MediaType>,
+    /// What tidings does not model, kept as it came from a document another tool wrote
+    /// (`security`, `example`, `x-` extensions, ...); written out as it is.
+    #[serde(flatten, default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A response header.
@@ -233,6 +249,7 @@ impl Response {
             description: description.into(),
             headers: BTreeMap::new(),
             content: BTreeMap::new(),
+            extra: serde_json::Map::new(),
         }
     }
 
@@ -255,6 +272,10 @@ pub struct MediaType {
     /// `text/event-stream`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_schema: Option<Schema>,
+    /// What tidings does not model, kept as it came from a document another tool wrote
+    /// (`security`, `example`, `x-` extensions, ...); written out as it is.
+    #[serde(flatten, default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl MediaType {
@@ -263,6 +284,7 @@ impl MediaType {
         MediaType {
             schema: Some(schema),
             item_schema: None,
+            extra: serde_json::Map::new(),
         }
     }
 }

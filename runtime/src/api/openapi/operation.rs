@@ -22,6 +22,7 @@ use super::model::{MediaType, Parameter, ParameterIn, RequestBody, Response};
 ///     description: Some("The caller's key.".into()),
 ///     required: true,
 ///     schema: schemars::json_schema!({ "type": "string" }),
+///     extra: Default::default(),
 /// });
 /// doc.text_response("401", "The key is missing or wrong.");
 /// assert_eq!(doc.parameters().len(), 1);
@@ -252,6 +253,7 @@ impl OperationDoc {
                 description,
                 required: true,
                 schema,
+                extra: Default::default(),
             });
         }
         self.invalid_request_response()
@@ -277,6 +279,7 @@ impl OperationDoc {
                     description,
                     required: required.contains(&name.as_str()),
                     schema,
+                    extra: Default::default(),
                 });
             }
         }
@@ -295,6 +298,7 @@ impl OperationDoc {
             description: None,
             required: true,
             content,
+            extra: Default::default(),
         });
         self.invalid_request_response()
     }
