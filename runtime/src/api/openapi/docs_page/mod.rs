@@ -1,22 +1,27 @@
 //! The human page for an API: self-contained HTML, rendered on the server from the document, so
-//! it needs no script or stylesheet from anywhere else; each stream has a live console.
+//! it needs no script or stylesheet from anywhere else, and reads without its script; each
+//! operation has a live console.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use schemars::Schema;
-use serde_json::Value;
-
-use super::model::{OpenApi, Operation};
+use super::model::OpenApi;
+use markdown::{inline, markdown};
+use operation::{anchor, event_schema, method_badge, operation};
+use schema_view::SchemaView;
 
 mod console;
+mod example;
+mod markdown;
+mod operation;
+mod schema_view;
 
-/// The document's shared schemas, by name, for showing schemas with their references resolved.
-type Components = BTreeMap<String, Schema>;
+/// The page's stylesheet, inline like its script.
+const STYLE: &str = include_str!("page.css");
 
-/// Renders `doc` as one HTML page: each operation with its parameters, responses and events,
-/// the shared schemas, and under each stream a live console (fill in its parameters and JSON
-/// body, connect, and watch its events arrive).
+/// Renders `doc` as one HTML page: a table of contents, each operation with its parameters,
+/// bodies, responses and events, the shared schemas, and under each operation a live console
+/// (fill in its parameters and body; a stream's connects and shows its events as they arrive,
+/// another operation's sends once and shows the response).
 ///
 /// ```
 /// let doc = tidings::openapi::OpenApi::new("Feed <1>", "1.0.0");
@@ -25,207 +30,101 @@ type Components = BTreeMap<String, Schema>;
 /// ```
 pub fn docs_html(doc: &OpenApi) -> String {
     let mut out = String::new();
-    let title = format!("{} {}", doc.info.title, doc.info.version);
     let _ = write!(
         out,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>{}</title><link rel=\"icon\" href=\"data:,\"><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
-        esc(&title),
-        esc(&title)
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} {}</title><link rel=\"icon\" href=\"data:,\"><style>{STYLE}</style></head><body>\n\
+         <header><h1>{} <span class=\"version\">{}</span></h1>",
+        esc(&doc.info.title),
+        esc(&doc.info.version),
+        esc(&doc.info.title),
+        esc(&doc.info.version),
     );
     if let Some(description) = &doc.info.description {
-        let _ = writeln!(out, "<p>{}</p>", esc(description));
+        out.push_str(&markdown(description));
     }
-    let _ = writeln!(out, "<p class=\"muted\">OpenAPI {}</p>", esc(&doc.openapi));
-    let components = &doc.components.schemas;
+    let servers: Vec<String> = doc
+        .servers
+        .iter()
+        .map(|server| match &server.description {
+            Some(description) => format!(
+                "<code>{}</code> ({})",
+                esc(&server.url),
+                inline(description)
+            ),
+            None => format!("<code>{}</code>", esc(&server.url)),
+        })
+        .collect();
+    if !servers.is_empty() {
+        let _ = write!(out, "<p>Servers: {}</p>", servers.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">OpenAPI {}</p></header>",
+        esc(&doc.openapi)
+    );
+    contents(&mut out, doc);
+    let view = SchemaView {
+        components: &doc.components.schemas,
+    };
+    out.push_str("<main>\n");
     for (path, method, op) in doc.operations() {
-        operation(&mut out, path, method, op, components);
+        operation(&mut out, path, method, op, view);
     }
     if !doc.components.schemas.is_empty() {
-        out.push_str("<h2>Schemas</h2>\n");
+        out.push_str("<h2 id=\"schemas\">Schemas</h2>\n");
         for (name, schema) in &doc.components.schemas {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "<section id=\"schema-{}\"><h3>{}</h3>{}</section>",
+                "<section class=\"schema\" id=\"schema-{}\"><h3>{}</h3>",
                 esc(name),
                 esc(name),
-                pre(schema.as_value(), components)
             );
+            view.block(&mut out, "", schema.as_value(), "");
+            out.push_str("</section>\n");
         }
     }
-    let _ = writeln!(out, "<script>{}</script>", console::SCRIPT);
+    let _ = writeln!(out, "</main><script>{}</script>", console::SCRIPT);
     out.push_str("</body></html>\n");
     out
 }
 
-fn operation(out: &mut String, path: &str, method: &str, op: &Operation, components: &Components) {
-    let id = op.operation_id.as_deref().unwrap_or("");
-    let _ = writeln!(
-        out,
-        "<section class=\"op\" id=\"op-{}\"><h2><span class=\"method\">{}</span> <code>{}</code>{}</h2>",
-        esc(id),
-        esc(&method.to_ascii_uppercase()),
-        esc(path),
-        if op.deprecated { " <em>(deprecated)</em>" } else { "" }
-    );
-    let _ = writeln!(
-        out,
-        "<p class=\"muted\">operationId <code>{}</code></p>",
-        esc(id)
-    );
-    for text in [&op.summary, &op.description].into_iter().flatten() {
-        let _ = writeln!(out, "<p>{}</p>", esc(text));
-    }
-    if !op.parameters.is_empty() {
-        out.push_str("<h3>Parameters</h3><table><tr><th>Name</th><th>In</th><th>Required</th><th>Schema</th><th>Description</th></tr>\n");
-        for p in &op.parameters {
-            let location = serde_json::to_value(p.location).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                esc(&p.name),
-                esc(location.as_str().unwrap_or("")),
-                if p.required { "yes" } else { "no" },
-                esc(&resolved(p.schema.as_value(), components, &mut Vec::new()).to_string()),
-                esc(p.description.as_deref().unwrap_or(""))
-            );
-        }
-        out.push_str("</table>\n");
-    }
-    if let Some(body) = &op.request_body {
-        out.push_str("<h3>Request body</h3>\n");
-        for (media, content) in &body.content {
-            let _ = writeln!(out, "<p><code>{}</code></p>", esc(media));
-            if let Some(schema) = &content.schema {
-                out.push_str(&pre(schema.as_value(), components));
-            }
-        }
-    }
-    out.push_str("<h3>Responses</h3><ul>\n");
-    for (status, response) in &op.responses {
-        let media: Vec<&str> = response.content.keys().map(String::as_str).collect();
+/// The table of contents: every operation (method, path, summary), then the schemas.
+fn contents(out: &mut String, doc: &OpenApi) {
+    out.push_str("<nav class=\"toc\"><h2>Contents</h2><ul class=\"ops\">\n");
+    for (path, method, op) in doc.operations() {
         let _ = write!(
             out,
-            "<li><b>{}</b> {} <code>{}</code>",
-            esc(status),
-            esc(&response.description),
-            esc(&media.join(", "))
+            "<li><a href=\"#{}\">{} <code>{}</code></a>",
+            esc(&anchor(path, method, op)),
+            method_badge(method),
+            esc(path),
         );
-        if !response.headers.is_empty() {
-            out.push_str("<br>Headers:<ul>");
-            for (name, header) in &response.headers {
-                let description = header.description.as_deref().unwrap_or_default();
-                let _ = write!(
-                    out,
-                    "<li><code>{}</code> {}</li>",
-                    esc(name),
-                    esc(description)
-                );
-            }
-            out.push_str("</ul>");
+        if event_schema(op).is_some() {
+            out.push_str(" <span class=\"badge\">stream</span>");
         }
-        out.push_str(
-            "</li>
-",
-        );
-    }
-    out.push_str("</ul>\n");
-    let stream = op
-        .responses
-        .get("200")
-        .and_then(|r| r.content.get("text/event-stream"))
-        .and_then(|m| m.item_schema.as_ref().or(m.schema.as_ref()));
-    if let Some(items) = stream {
-        events(out, items.as_value(), components);
-        console::console(out, path, method, op);
-    }
-    out.push_str("</section>\n");
-}
-
-fn events(out: &mut String, items: &Value, components: &Components) {
-    out.push_str("<h3>Events</h3>\n");
-    let branches = items.get("oneOf").and_then(Value::as_array);
-    for branch in branches.into_iter().flatten() {
-        let named = branch
-            .get("required")
-            .and_then(Value::as_array)
-            .is_some_and(|r| r.iter().any(|f| f == "event"));
-        let name = match branch
-            .pointer("/properties/event/const")
-            .and_then(Value::as_str)
-        {
-            Some(n) if named => format!("event: {n}"),
-            _ => "(default event: no event field)".to_owned(),
-        };
-        let variant = branch.get("title").and_then(Value::as_str).unwrap_or("");
-        let _ = writeln!(
-            out,
-            "<div class=\"event\"><h4><code>{}</code> <span class=\"muted\">{}</span></h4>",
-            esc(&name),
-            esc(variant)
-        );
-        if let Some(description) = branch.get("description").and_then(Value::as_str) {
-            let _ = writeln!(out, "<p>{}</p>", esc(description));
+        if let Some(summary) = &op.summary {
+            let _ = write!(out, " <span class=\"muted\">{}</span>", inline(summary));
         }
-        let data = branch
-            .pointer("/properties/data")
-            .cloned()
-            .unwrap_or_default();
-        let shown = data.get("contentSchema").unwrap_or(&data);
-        let _ = writeln!(out, "<p>data:</p>{}</div>", pre(shown, components));
+        out.push_str("</li>\n");
     }
-}
-
-/// A schema as pretty JSON, its references into `components` replaced by what they name.
-fn pre(value: &Value, components: &Components) -> String {
-    let shown = resolved(value, components, &mut Vec::new());
-    let text = serde_json::to_string_pretty(&shown).unwrap_or_default();
-    format!("<pre>{}</pre>", esc(&text))
-}
-
-/// `value` with every `{"$ref": "#/components/schemas/Name"}` replaced by that schema, so a
-/// reader sees the fields, not a pointer. A reference to a schema being expanded already (a
-/// recursive type) stays a reference.
-fn resolved(value: &Value, components: &Components, expanding: &mut Vec<String>) -> Value {
-    match value {
-        Value::Object(object) => {
-            let target = object
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/components/schemas/"));
-            if let Some(name) = target {
-                if let Some(schema) = components.get(name) {
-                    if !expanding.iter().any(|n| n == name) {
-                        expanding.push(name.to_owned());
-                        let mut inlined = resolved(schema.as_value(), components, expanding);
-                        expanding.pop();
-                        // Keys beside the reference (a description, say) are kept.
-                        if let Value::Object(inlined) = &mut inlined {
-                            for (key, value) in object.iter().filter(|(k, _)| *k != "$ref") {
-                                inlined.insert(key.clone(), resolved(value, components, expanding));
-                            }
-                        }
-                        return inlined;
-                    }
-                }
-            }
-            Value::Object(
-                object
-                    .iter()
-                    .map(|(key, value)| (key.clone(), resolved(value, components, expanding)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|item| resolved(item, components, expanding))
-                .collect(),
-        ),
-        other => other.clone(),
+    out.push_str("</ul>");
+    if !doc.components.schemas.is_empty() {
+        out.push_str("<p><a href=\"#schemas\">Schemas</a>: ");
+        let names: Vec<String> = doc
+            .components
+            .schemas
+            .keys()
+            .map(|name| format!("<a href=\"#schema-{0}\">{0}</a>", esc(name)))
+            .collect();
+        out.push_str(&names.join(", "));
+        out.push_str("</p>");
     }
+    out.push_str("</nav>\n");
 }
 
+/// `text` made safe for HTML text and attribute values.
 pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -241,41 +140,38 @@ pub(super) fn esc(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.4}\
-code,pre{font-family:ui-monospace,monospace}pre{background:#f5f5f5;padding:.5rem;overflow:auto}\
-.op{border-top:1px solid #ccc;margin-top:2rem}.method{background:#246;color:#fff;padding:0 .4rem;border-radius:3px}\
-.event{border-left:3px solid #8ab;padding-left:.8rem;margin:.8rem 0}.muted{color:#666}\
-table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}\
-.console label{display:block;margin:.3rem 0}.console .events{max-height:24rem;overflow:auto}\
-.console .event-head{font-family:ui-monospace,monospace;font-weight:bold}";
-
 #[cfg(test)]
 mod tests {
+    use super::super::model::PathItem;
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn references_are_inlined_and_a_recursive_one_expanded_once() {
-        let mut components = Components::new();
-        components.insert(
-            "Node".to_owned(),
-            schemars::json_schema!({
-                "type": "object",
-                "properties": { "next": { "$ref": "#/components/schemas/Node" } }
-            }),
+    fn the_contents_link_every_operation_and_schema_and_everything_is_escaped() {
+        let mut doc = OpenApi::new("Shop <script>", "1");
+        let op = serde_json::from_value(serde_json::json!({
+            "operationId": "list",
+            "summary": "Lists `stocks` <b>now</b>.",
+            "responses": { "200": { "description": "ok", "content": {
+                "application/json": { "schema": { "$ref": "#/components/schemas/Stock" } }
+            } } }
+        }))
+        .unwrap();
+        let mut item = PathItem::default();
+        item.operations.insert("get".into(), op);
+        doc.paths.insert("/stocks".into(), item);
+        doc.components.schemas.insert(
+            "Stock".into(),
+            schemars::json_schema!({ "type": "object", "properties": { "symbol": { "type": "string" } } }),
         );
-        let shown = resolved(
-            &json!({ "$ref": "#/components/schemas/Node", "description": "The head." }),
-            &components,
-            &mut Vec::new(),
-        );
-        assert_eq!(
-            shown,
-            json!({
-                "type": "object",
-                "description": "The head.",
-                "properties": { "next": { "$ref": "#/components/schemas/Node" } }
-            })
-        );
+        let page = docs_html(&doc);
+        assert!(page.contains(
+            "<li><a href=\"#op-list\"><span class=\"method get\">GET</span> <code>/stocks</code></a> \
+             <span class=\"muted\">Lists <code>stocks</code> &lt;b&gt;now&lt;/b&gt;.</span></li>"
+        ));
+        assert!(page.contains("<a href=\"#schema-Stock\">Stock</a>"));
+        assert!(page.contains("<section class=\"op\" id=\"op-list\">"));
+        assert!(page.contains("<section class=\"schema\" id=\"schema-Stock\"><h3>Stock</h3>"));
+        assert!(!page.contains("<script>alert") && page.contains("Shop &lt;script&gt;"));
+        assert_eq!(page.matches("<script>").count(), 1);
     }
 }
