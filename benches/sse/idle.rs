@@ -24,6 +24,7 @@ use crate::{flag_value, Options};
 use axum::response::sse::{Event as AxumEvent, KeepAlive as AxumKeepAlive, Sse};
 use axum::routing::get;
 use bytes::Bytes;
+use futures::{Stream, StreamExt};
 use http_body_util::{BodyExt, Empty};
 use hyper::client::conn::http2::SendRequest;
 use std::convert::Infallible;
@@ -355,40 +356,23 @@ impl Held {
     }
 }
 
-/// One idle stream over its own HTTP/1.1 connection: opened, then read (keep-alive comments
-/// only) until the round stops.
+/// One idle stream over its own HTTP/1.1 connection: opened, then read until the round stops.
 async fn hold_http1(addr: SocketAddr, opening: Opening) -> Held {
     let mut buffer = vec![0; 1024];
     let opened = client::open_stream(addr, "/idle", &mut buffer).await;
-    let mut stop = opening.opened();
-    let Ok(Opened {
-        mut tcp, leftover, ..
-    }) = opened
-    else {
+    let stop = opening.opened();
+    let Ok(Opened { tcp, leftover, .. }) = opened else {
         return Held::failed();
     };
     let mut comments = Occurrences::comments();
     comments.feed(&buffer[..leftover]);
-    let mut ended = false;
-    loop {
-        let read = tokio::select! {
-            biased;
-            _ = stop.changed() => break,
-            read = tcp.read(&mut buffer) => read,
-        };
-        match read {
-            Ok(n) if n > 0 => comments.feed(&buffer[..n]),
-            _ => {
-                ended = true;
-                break;
-            }
+    let chunks = futures::stream::unfold((tcp, buffer), |(mut tcp, mut buffer)| async move {
+        match tcp.read(&mut buffer).await {
+            Ok(n) if n > 0 => Some((Bytes::copy_from_slice(&buffer[..n]), (tcp, buffer))),
+            _ => None,
         }
-    }
-    Held {
-        comments: comments.count(),
-        failed: false,
-        ended,
-    }
+    });
+    hold(chunks, comments, stop).await
 }
 
 /// One idle stream of a shared h2c connection, held as [`hold_http1`] holds its own.
@@ -397,31 +381,36 @@ async fn hold_h2(mut connection: SendRequest<Empty<Bytes>>, opening: Opening) ->
         .body(Empty::new())
         .unwrap();
     let response = connection.send_request(request).await;
-    let mut stop = opening.opened();
-    let mut body = match response {
+    let stop = opening.opened();
+    let body = match response {
         Ok(response) if response.status() == http::StatusCode::OK => response.into_body(),
         _ => return Held::failed(),
     };
-    let mut comments = Occurrences::comments();
-    let mut ended = false;
-    loop {
-        let frame = tokio::select! {
+    let chunks = body
+        .into_data_stream()
+        .take_while(|chunk| std::future::ready(chunk.is_ok()))
+        .filter_map(|chunk| std::future::ready(chunk.ok()));
+    hold(chunks, Occurrences::comments(), stop).await
+}
+
+/// Reads an open stream's chunks (keep-alive comments only) until the round stops; the
+/// stream ended early if its chunks end first.
+async fn hold(
+    chunks: impl Stream<Item = Bytes>,
+    mut comments: Occurrences,
+    mut stop: watch::Receiver<bool>,
+) -> Held {
+    let mut chunks = std::pin::pin!(chunks);
+    let ended = loop {
+        tokio::select! {
             biased;
-            _ = stop.changed() => break,
-            frame = body.frame() => frame,
-        };
-        match frame {
-            Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    comments.feed(data);
-                }
-            }
-            _ => {
-                ended = true;
-                break;
-            }
+            _ = stop.changed() => break false,
+            chunk = chunks.next() => match chunk {
+                Some(chunk) => comments.feed(&chunk),
+                None => break true,
+            },
         }
-    }
+    };
     Held {
         comments: comments.count(),
         failed: false,
