@@ -55,6 +55,8 @@
 //! deadline, buffer, shutdown, OpenAPI and docs routes), [`client`] for decoding streams and the
 //! reconnecting `EventSource` (feature `client`), and [`testing`] for testing streams.
 #![deny(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly) marks each item with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Lets unit tests use the macros, whose code names `::tidings`.
 #[cfg(test)]

@@ -255,8 +255,8 @@ fn human(age: std::time::Duration) -> String {
     let secs = age.as_secs();
     match secs {
         _ if secs == 0 || age.subsec_nanos() != 0 => format!("{} ms", age.as_millis()),
-        _ if secs % 3600 == 0 => format!("{} h", secs / 3600),
-        _ if secs % 60 == 0 => format!("{} min", secs / 60),
+        _ if secs.is_multiple_of(3600) => format!("{} h", secs / 3600),
+        _ if secs.is_multiple_of(60) => format!("{} min", secs / 60),
         _ => format!("{secs} s"),
     }
 }
