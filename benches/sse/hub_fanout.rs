@@ -15,6 +15,10 @@
 //! - B: 1,000 topics x 10 subscribers.
 //! - C: 1,000 subscribers on one topic, for the cost of one publish call.
 //!
+//! Then A and C again, the hub on Redis (a `redis-server` of the bench's own, on a free loopback
+//! port) against the same hub in-process: what a Redis-backed hub adds to latency, memory and
+//! CPU (the quick run too, small, when `redis-server` is installed; under `CI=true` it must be).
+//!
 //! Measured per round, over a window after every subscriber is connected and a warm-up: the
 //! latency of every event sent in the window to every subscriber (p50, p99), whether each
 //! subscriber got each such event exactly once, the server's CPU time (utime + stime from
@@ -62,9 +66,9 @@ const TICK: Duration = Duration::from_millis(10);
 const REPLAY: usize = 1_000;
 const SUBSCRIBER_QUEUE: usize = 256;
 const BROADCAST_CAPACITY: usize = 256;
-/// The issue's targets for tidings in scenario A.
-const TARGET_P99_MS: f64 = 50.0;
-const TARGET_KIB_PER_CONN: f64 = 8.0;
+/// Issue #18's targets for tidings in scenario A, as ratios to axum's figures of the same run.
+const TARGET_P99_RATIO: f64 = 0.8;
+const TARGET_MEMORY_RATIO: f64 = 1.0;
 
 // ---------------------------------------------------------------------------------------------
 // The two servers.
@@ -188,19 +192,29 @@ async fn publish_forever(target: Target, mut seqs: Vec<u64>, timings: Timings) {
     }
 }
 
-/// The server child: `--serve fanout-tidings|fanout-axum --topics N`.
+/// The server child: `--serve fanout-tidings|fanout-tidings-redis|fanout-axum --topics N
+/// [--redis URL]`.
 pub fn serve(mode: &str, args: &[String]) {
     let topics = flag_value(args, "--topics").map_or(1, |n| n.parse().expect("--topics N"));
+    let redis = flag_value(args, "--redis");
     child::run(async {
         let timings = Timings::default();
         let names: Vec<String> = (0..topics).map(topic_name).collect();
         let mut seqs = vec![0; topics];
         let (app, target) = match mode {
-            "tidings" => {
-                let hub: Hub<Feed> = Hub::builder()
+            "tidings" | "tidings-redis" => {
+                let builder = Hub::builder()
                     .replay(REPLAY)
-                    .subscriber_queue(SUBSCRIBER_QUEUE)
-                    .build();
+                    .subscriber_queue(SUBSCRIBER_QUEUE);
+                let hub: Hub<Feed> = match &redis {
+                    // Keys of this child's own: the rounds share one redis-server.
+                    Some(url) => builder
+                        .redis_prefix(format!("p2-{}:", std::process::id()))
+                        .redis(url)
+                        .await
+                        .expect("the bench's redis-server"),
+                    None => builder.build(),
+                };
                 for (topic, name) in names.iter().enumerate() {
                     for _ in 0..REPLAY {
                         let event = Feed::Tick(tick(topic, seqs[topic]));
@@ -434,6 +448,8 @@ struct Settings {
     /// How long after the window the client keeps reading, for the window's last events.
     grace: Duration,
     clock_ticks: f64,
+    /// The Redis the `tidings-redis` contender's hub runs on.
+    redis: Option<String>,
 }
 
 /// The figures of one round of one contender.
@@ -460,11 +476,13 @@ struct Figures {
 }
 
 async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Figures {
-    let server = Server::start(&[
-        &format!("fanout-{contender}"),
-        "--topics",
-        &scenario.topics.to_string(),
-    ]);
+    let mode = format!("fanout-{contender}");
+    let topics = scenario.topics.to_string();
+    let mut args = vec![mode.as_str(), "--topics", &topics];
+    if let Some(url) = &settings.redis {
+        args.extend(["--redis", url]);
+    }
+    let server = Server::start(&args);
     tokio::time::sleep(settings.settle).await;
     let rss_before = vm_rss_kib(server.pid);
 
@@ -581,9 +599,19 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
 }
 
 const CONTENDERS: [&str; 2] = ["tidings", "axum"];
+/// What a hub on Redis adds: the same hub, on Redis, against itself in-process.
+const REDIS_CONTENDERS: [&str; 2] = ["tidings-redis", "tidings"];
 
-async fn bench(scenarios: Vec<Scenario>, settings: Settings) -> Vec<Verdict> {
-    println!("==== P2: hub fan-out, tidings Hub against axum Sse over tokio broadcast");
+async fn bench(
+    scenarios: &[Scenario],
+    settings: &Settings,
+    contenders: [&'static str; 2],
+) -> Vec<Verdict> {
+    if contenders == CONTENDERS {
+        println!("==== P2: hub fan-out, tidings Hub against axum Sse over tokio broadcast");
+    } else {
+        println!("==== P2 on Redis: what a Redis-backed hub adds, against the same hub in-process");
+    }
     println!(
         "{} round(s) per scenario and contender, {} s warm-up, {} s window, {} events/s per topic\n",
         settings.rounds,
@@ -592,22 +620,22 @@ async fn bench(scenarios: Vec<Scenario>, settings: Settings) -> Vec<Verdict> {
         RATE
     );
     println!(
-        "{:<4} {:<8} {:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>7} {:>10} {:>7} {:>4} {:>5} {:>7} {:>9}",
+        "{:<4} {:<13} {:>5} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>7} {:>10} {:>7} {:>4} {:>5} {:>7} {:>9}",
         "scen", "server", "round", "p50 ms", "p99 ms", "KiB/conn", "base MiB", "CPU %",
         "client%", "others%", "received", "missing", "dup", "ended", "dropped", "connect s"
     );
     // results[scenario][contender] = figures of each round
     let mut results: Vec<[Vec<Figures>; 2]> = Vec::new();
-    for scenario in &scenarios {
+    for scenario in scenarios {
         let mut rounds: [Vec<Figures>; 2] = [Vec::new(), Vec::new()];
         for r in 0..settings.rounds {
             // Alternate which contender goes first, so drift in the machine's load evens out.
             let order = if r % 2 == 0 { [0, 1] } else { [1, 0] };
             for c in order {
-                let f = round(CONTENDERS[c], scenario, &settings).await;
+                let f = round(contenders[c], scenario, settings).await;
                 println!(
-                    "{:<4} {:<8} {:>5} {:>8.2} {:>8.2} {:>9.2} {:>8.1} {:>7.1} {:>7.1} {:>7.1} {:>10} {:>7} {:>4} {:>5} {:>7} {:>9.1}{}",
-                    scenario.key, CONTENDERS[c], r + 1, f.p50_ms, f.p99_ms, f.kib_per_conn,
+                    "{:<4} {:<13} {:>5} {:>8.2} {:>8.2} {:>9.2} {:>8.1} {:>7.1} {:>7.1} {:>7.1} {:>10} {:>7} {:>4} {:>5} {:>7} {:>9.1}{}",
+                    scenario.key, contenders[c], r + 1, f.p50_ms, f.p99_ms, f.kib_per_conn,
                     f.base_mib, f.cpu_pct, f.client_cpu_pct, f.others_cpu_pct, f.received,
                     f.missing, f.duplicates, f.ended, f.dropped, f.connect_s,
                     if f.failed + f.malformed > 0 {
@@ -623,14 +651,15 @@ async fn bench(scenarios: Vec<Scenario>, settings: Settings) -> Vec<Verdict> {
     }
 
     println!(
-        "\nHub fan-out, median of {} round(s); tidings Hub against axum Sse over one broadcast channel per topic",
-        settings.rounds
+        "\nHub fan-out, median of {} round(s); {} against {}",
+        settings.rounds, contenders[0], contenders[1]
     );
     println!(
-        "(missing, duplicates, ended streams: totals over all rounds; ratio = tidings / axum, lower is better)\n"
+        "(missing, duplicates, ended streams: totals over all rounds; ratio = {} / {}, lower is better)\n",
+        contenders[0], contenders[1]
     );
     println!(
-        "{:<38} {:<8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>8} {:>4} {:>6} {:>8}",
+        "{:<38} {:<13} {:>8} {:>8} {:>9} {:>8} {:>7} {:>8} {:>4} {:>6} {:>8}",
         "scenario",
         "server",
         "p50 ms",
@@ -649,10 +678,10 @@ async fn bench(scenarios: Vec<Scenario>, settings: Settings) -> Vec<Verdict> {
     let total =
         |rounds: &[Figures], field: fn(&Figures) -> u64| -> u64 { rounds.iter().map(field).sum() };
     for (scenario, rounds) in scenarios.iter().zip(&results) {
-        for (c, name) in CONTENDERS.iter().enumerate() {
+        for (c, name) in contenders.iter().enumerate() {
             let f = &rounds[c];
             println!(
-                "{:<38} {:<8} {:>8.2} {:>8.2} {:>9.2} {:>8.1} {:>7.1} {:>8} {:>4} {:>6} {:>8}",
+                "{:<38} {:<13} {:>8.2} {:>8.2} {:>9.2} {:>8.1} {:>7.1} {:>8} {:>4} {:>6} {:>8}",
                 if c == 0 { scenario.title.as_str() } else { "" },
                 name,
                 med(f, |f| f.p50_ms),
@@ -668,7 +697,7 @@ async fn bench(scenarios: Vec<Scenario>, settings: Settings) -> Vec<Verdict> {
         }
         let [t, a] = rounds;
         println!(
-            "{:<38} {:<8} {:>8} {:>8} {:>9} {:>8} {:>7}",
+            "{:<38} {:<13} {:>8} {:>8} {:>9} {:>8} {:>7}",
             "",
             "ratio",
             ratio(med(t, |f| f.p50_ms), med(a, |f| f.p50_ms)),
@@ -680,19 +709,25 @@ async fn bench(scenarios: Vec<Scenario>, settings: Settings) -> Vec<Verdict> {
     }
 
     println!(
-        "\nPublish cost per call, timed in the server (tidings: Hub::publish, which encodes once; axum: broadcast::Sender::send, no encoding, each stream serializes)\n"
+        "\nPublish cost per call, timed in the server (tidings: Hub::publish, which encodes once, on Redis an XADD; axum: broadcast::Sender::send, no encoding, each stream serializes)\n"
     );
     println!(
-        "{:<38} {:>12} {:>11} {:>12} {:>11} {:>8} {:>8}",
-        "scenario", "tidings mean", "tidings p99", "axum mean", "axum p99", "ratio", "ratio"
+        "{:<38} {:>14} {:>14} {:>14} {:>14} {:>8} {:>8}",
+        "scenario",
+        format!("{} mean", contenders[0]),
+        format!("{} p99", contenders[0]),
+        format!("{} mean", contenders[1]),
+        format!("{} p99", contenders[1]),
+        "ratio",
+        "ratio"
     );
     println!(
-        "{:<38} {:>12} {:>11} {:>12} {:>11} {:>8} {:>8}",
+        "{:<38} {:>14} {:>14} {:>14} {:>14} {:>8} {:>8}",
         "", "us", "us", "us", "us", "mean", "p99"
     );
     for (scenario, [t, a]) in scenarios.iter().zip(&results) {
         println!(
-            "{:<38} {:>12.2} {:>11.2} {:>12.2} {:>11.2} {:>8} {:>8}",
+            "{:<38} {:>14.2} {:>14.2} {:>14.2} {:>14.2} {:>8} {:>8}",
             scenario.title,
             med(t, |f| f.publish_mean_us),
             med(t, |f| f.publish_p99_us),
@@ -704,21 +739,26 @@ async fn bench(scenarios: Vec<Scenario>, settings: Settings) -> Vec<Verdict> {
     }
 
     let mut verdicts = Vec::new();
-    if let Some((scenario, [t, _])) = scenarios.iter().zip(&results).find(|(s, _)| s.key == "A") {
+    let main_comparison = contenders == CONTENDERS;
+    if let Some((scenario, [t, a])) = scenarios
+        .iter()
+        .zip(&results)
+        .find(|(s, _)| main_comparison && s.key == "A")
+    {
         let name = format!("P2 hub, {} subscribers", with_commas(scenario.subscribers));
         verdicts.push(Verdict::at_most(
             &name,
-            "tidings p99 latency",
-            med(t, |f| f.p99_ms),
-            TARGET_P99_MS,
-            " ms",
+            "tidings p99 latency / axum's",
+            med(t, |f| f.p99_ms) / med(a, |f| f.p99_ms),
+            TARGET_P99_RATIO,
+            "x",
         ));
         verdicts.push(Verdict::at_most(
             &name,
-            "tidings memory per connection",
-            med(t, |f| f.kib_per_conn),
-            TARGET_KIB_PER_CONN,
-            " KiB",
+            "tidings memory per connection / axum's",
+            med(t, |f| f.kib_per_conn) / med(a, |f| f.kib_per_conn),
+            TARGET_MEMORY_RATIO,
+            "x",
         ));
         print_targets(&verdicts);
     }
@@ -735,6 +775,7 @@ pub fn run(options: &Options) -> Vec<Verdict> {
         window: options.scale(Duration::from_secs(12), Duration::from_secs(2)),
         grace: options.scale(Duration::from_secs(2), Duration::from_secs(1)),
         clock_ticks: clock_ticks_per_second(),
+        redis: None,
     };
     let mut scenarios = vec![
         Scenario {
@@ -775,9 +816,21 @@ pub fn run(options: &Options) -> Vec<Verdict> {
             )
         };
     }
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .unwrap()
-        .block_on(bench(scenarios, settings))
+        .unwrap();
+    let mut verdicts = runtime.block_on(bench(&scenarios, &settings, CONTENDERS));
+    // What Redis adds, in A and C (one topic): B's thousand topics would measure the reader's
+    // one XREAD over all of them, which the hub's documentation already warns about.
+    let Some(redis) = tidings_test_support::RedisServer::start(false) else {
+        return verdicts;
+    };
+    let on_redis = Settings {
+        redis: Some(redis.url()),
+        ..settings
+    };
+    scenarios.retain(|s| s.topics == 1);
+    verdicts.extend(runtime.block_on(bench(&scenarios, &on_redis, REDIS_CONTENDERS)));
+    verdicts
 }

@@ -125,7 +125,9 @@ fn main() {
 fn serve(server: &str, args: &[String]) {
     match server {
         "streams" => streams::serve(),
-        "fanout-tidings" | "fanout-axum" => hub_fanout::serve(&server["fanout-".len()..], args),
+        "fanout-tidings" | "fanout-tidings-redis" | "fanout-axum" => {
+            hub_fanout::serve(&server["fanout-".len()..], args)
+        }
         "idle-tidings" | "idle-axum" => idle::serve(&server["idle-".len()..], args),
         other => panic!("unknown server {other:?}"),
     }
