@@ -9,9 +9,11 @@
 //! --topics N`) with `axum::serve` on a loopback `TcpListener`. The server publishes to every
 //! topic at 10 events/s a tick (about 100 bytes of JSON) that carries its send time in
 //! nanoseconds since the UNIX epoch. This process is the load client: raw HTTP/1.1 connections
-//! that scan the body for `data:` lines and record receive time minus send time.
+//! (in A2, streams of hyper's h2c client) that scan the body for `data:` lines and record
+//! receive time minus send time.
 //!
 //! - A: 10,000 subscribers on one topic.
+//! - A2: the same over h2c, 100 subscribers per connection (as a browser's tabs share one).
 //! - B: 1,000 topics x 10 subscribers.
 //! - C: 1,000 subscribers on one topic, for the cost of one publish call.
 //!
@@ -45,6 +47,8 @@ use axum::response::sse::{KeepAlive as AxumKeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Json;
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http2::SendRequest;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -371,9 +375,74 @@ fn take_lines(
     }
 }
 
-/// One subscriber: a raw HTTP/1.1 request, then `data:` lines until the round stops.
+/// Where a subscriber reads its stream from: its own HTTP/1.1 connection (the chunk-size lines
+/// of the chunked body are no `data:` lines: the scan skips them), or a stream of a shared h2c
+/// connection.
+enum Source {
+    Http1(tokio::net::TcpStream),
+    H2 {
+        body: hyper::body::Incoming,
+        /// The rest of the last DATA frame, not yet copied out.
+        pending: bytes::Bytes,
+    },
+}
+
+impl Source {
+    /// Opens the stream of `path`; returns it with what the HTTP/1.1 head left in `buffer`.
+    async fn open(
+        addr: SocketAddr,
+        h2: Option<SendRequest<Empty<bytes::Bytes>>>,
+        path: &str,
+        buffer: &mut [u8],
+    ) -> std::io::Result<(Source, usize)> {
+        let Some(mut connection) = h2 else {
+            let opened = client::open_stream(addr, path, buffer).await?;
+            return Ok((Source::Http1(opened.tcp), opened.leftover));
+        };
+        let request = http::Request::get(format!("http://bench{path}"))
+            .body(Empty::new())
+            .unwrap();
+        let response = connection
+            .send_request(request)
+            .await
+            .map_err(std::io::Error::other)?;
+        if response.status() != http::StatusCode::OK {
+            return Err(std::io::Error::other("not a 200"));
+        }
+        let body = response.into_body();
+        let pending = bytes::Bytes::new();
+        Ok((Source::H2 { body, pending }, 0))
+    }
+
+    /// Reads what comes next into `buffer`; `0` at the stream's end.
+    async fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Source::Http1(tcp) => tcp.read(buffer).await,
+            Source::H2 { body, pending } => {
+                while pending.is_empty() {
+                    match body.frame().await {
+                        Some(frame) => {
+                            if let Ok(data) = frame.map_err(std::io::Error::other)?.into_data() {
+                                *pending = data;
+                            }
+                        }
+                        None => return Ok(0),
+                    }
+                }
+                let n = pending.len().min(buffer.len());
+                buffer[..n].copy_from_slice(&pending.split_to(n));
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// One subscriber: a request for its topic's stream (over HTTP/1.1, or on `h2`, a shared h2c
+/// connection), then `data:` lines until the round stops.
+#[allow(clippy::too_many_arguments)]
 async fn subscribe(
     addr: SocketAddr,
+    h2: Option<SendRequest<Empty<bytes::Bytes>>>,
     topic: usize,
     permit: OwnedSemaphorePermit,
     connected: Arc<AtomicUsize>,
@@ -394,14 +463,10 @@ async fn subscribe(
     };
     let mut buffer = vec![0; 4096];
     let path = format!("/topics/{}", topic_name(topic));
-    let opened = client::open_stream(addr, &path, &mut buffer).await;
+    let opened = Source::open(addr, h2, &path, &mut buffer).await;
     drop(permit);
     connected.fetch_add(1, Ordering::Relaxed);
-    // The chunk-size lines of the chunked body are no `data:` lines: the scan skips them.
-    let Ok(client::Opened {
-        mut tcp, leftover, ..
-    }) = opened
-    else {
+    let Ok((mut source, leftover)) = opened else {
         out.failed = true;
         return out;
     };
@@ -411,7 +476,7 @@ async fn subscribe(
         let read = tokio::select! {
             biased;
             _ = stop.changed() => break,
-            read = tcp.read(&mut buffer[len..]) => read,
+            read = source.read(&mut buffer[len..]) => read,
         };
         match read {
             Ok(n) if n > 0 => {
@@ -437,6 +502,8 @@ struct Scenario {
     title: String,
     topics: usize,
     subscribers: usize,
+    /// Over h2c, this many subscribers per connection; `None`: a connection each.
+    h2_streams: Option<usize>,
 }
 
 struct Settings {
@@ -496,10 +563,17 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
     let gate = Arc::new(Semaphore::new(CONNECTING));
     let connecting = Instant::now();
     let mut subscribers = Vec::with_capacity(scenario.subscribers);
+    let mut h2 = None;
     for i in 0..scenario.subscribers {
         let permit = gate.clone().acquire_owned().await.unwrap();
+        if let Some(per) = scenario.h2_streams {
+            if i % per == 0 {
+                h2 = Some(client::connect_h2(server.addr()).await);
+            }
+        }
         subscribers.push(tokio::spawn(subscribe(
             server.addr(),
+            h2.clone(),
             i % scenario.topics,
             permit,
             connected.clone(),
@@ -538,6 +612,7 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
 
     tokio::time::sleep(settings.grace).await;
     stop.send(true).unwrap();
+    drop(h2);
     let mut received = Vec::with_capacity(subscribers.len());
     for subscriber in subscribers {
         received.push(subscriber.await.unwrap());
@@ -782,12 +857,21 @@ pub fn run(options: &Options) -> Vec<Verdict> {
             key: "A",
             topics: 1,
             subscribers: options.scale(10_000, 200),
+            h2_streams: None,
+            title: String::new(),
+        },
+        Scenario {
+            key: "A2",
+            topics: 1,
+            subscribers: options.scale(10_000, 200),
+            h2_streams: Some(100),
             title: String::new(),
         },
         Scenario {
             key: "B",
             topics: options.scale(1_000, 20),
             subscribers: options.scale(10_000, 200),
+            h2_streams: None,
             title: String::new(),
         },
     ];
@@ -796,12 +880,20 @@ pub fn run(options: &Options) -> Vec<Verdict> {
             key: "C",
             topics: 1,
             subscribers: 1_000,
+            h2_streams: None,
             title: String::new(),
         });
     }
+    scenarios.retain(|s| options.wants_part(s.key));
     check_open_files(scenarios.iter().map(|s| s.subscribers).max().unwrap_or(0));
     for s in &mut scenarios {
-        s.title = if s.topics == 1 {
+        s.title = if let Some(per) = s.h2_streams {
+            format!(
+                "{}: {} subscribers, 1 topic, h2c x{per}",
+                s.key,
+                with_commas(s.subscribers)
+            )
+        } else if s.topics == 1 {
             format!(
                 "{}: {} subscribers, 1 topic",
                 s.key,
@@ -823,6 +915,10 @@ pub fn run(options: &Options) -> Vec<Verdict> {
     let mut verdicts = runtime.block_on(bench(&scenarios, &settings, CONTENDERS));
     // What Redis adds, in A and C (one topic): B's thousand topics would measure the reader's
     // one XREAD over all of them, which the hub's documentation already warns about.
+    scenarios.retain(|s| s.topics == 1 && s.h2_streams.is_none());
+    if scenarios.is_empty() {
+        return verdicts;
+    }
     let Some(redis) = tidings_test_support::RedisServer::start(false) else {
         return verdicts;
     };
@@ -830,7 +926,6 @@ pub fn run(options: &Options) -> Vec<Verdict> {
         redis: Some(redis.url()),
         ..settings
     };
-    scenarios.retain(|s| s.topics == 1);
     verdicts.extend(runtime.block_on(bench(&scenarios, &on_redis, REDIS_CONTENDERS)));
     verdicts
 }

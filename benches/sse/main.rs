@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench sse` runs everything; `-- --quick` is a smoke run of seconds with small
 //! counts (CI runs it so the program cannot rot; its figures mean nothing); `-- --scenario P1,P3`
-//! picks scenarios; `-- --rounds N` sets the rounds of every scenario picked.
+//! picks scenarios, `-- --only A2,C` parts of them; `-- --rounds N` sets the rounds of every
+//! scenario picked.
 //!
 //! - P1 throughput over HTTP/1.1, one stream and four ([`throughput`]).
 //! - P2 hub fan-out: 10,000 subscribers at 10 events/s ([`hub_fanout`]).
@@ -42,6 +43,8 @@ pub struct Options {
     pub quick: bool,
     rounds: Option<usize>,
     scenarios: Option<Vec<String>>,
+    /// `--only A2,C`: of a scenario's parts (P2's A, A2, B, C), only these.
+    parts: Option<Vec<String>>,
 }
 
 impl Options {
@@ -50,6 +53,8 @@ impl Options {
             quick: args.iter().any(|a| a == "--quick"),
             rounds: flag_value(args, "--rounds").map(|n| n.parse().expect("--rounds N")),
             scenarios: flag_value(args, "--scenario")
+                .map(|list| list.split(',').map(|s| s.trim().to_uppercase()).collect()),
+            parts: flag_value(args, "--only")
                 .map(|list| list.split(',').map(|s| s.trim().to_uppercase()).collect()),
         }
     }
@@ -66,6 +71,13 @@ impl Options {
     /// Measured rounds per contender: `--rounds`, else the scenario's own default (1 if quick).
     pub fn rounds(&self, full: usize) -> usize {
         self.rounds.unwrap_or(self.scale(full, 1)).max(1)
+    }
+
+    /// Whether `--only` leaves in the part `key` of a scenario.
+    pub fn wants_part(&self, key: &str) -> bool {
+        self.parts
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|k| k == key))
     }
 
     fn wants(&self, scenario: &str) -> bool {
