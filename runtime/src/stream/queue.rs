@@ -9,10 +9,12 @@
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
+use futures::task::AtomicWaker;
 use std::collections::VecDeque;
 use std::pin::pin;
+use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use tokio::sync::Notify;
 
 use super::outcome::Failure;
@@ -50,10 +52,11 @@ pub(crate) fn queue(capacity: usize) -> (QueueSender, QueueReceiver) {
             open: false,
             closed: false,
             senders: 1,
-            receiver: None,
         }),
         room: Notify::new(),
         gone: Notify::new(),
+        receiver: AtomicWaker::new(),
+        polling_handler: AtomicBool::new(false),
     });
     (QueueSender(shared.clone()), QueueReceiver(shared))
 }
@@ -64,6 +67,12 @@ struct Shared {
     room: Notify,
     /// Those waiting for the body to be gone (`Sender::closed`).
     gone: Notify,
+    /// The body's task, woken when an item arrives or the last sender goes.
+    receiver: AtomicWaker,
+    /// Set while the body polls the handler: an item the handler queues then is taken right
+    /// after, and a wake would only make hyper poll the whole connection once more, for
+    /// nothing, after every event.
+    polling_handler: AtomicBool,
 }
 
 struct State {
@@ -77,8 +86,6 @@ struct State {
     closed: bool,
     /// Live `QueueSender`s; at zero the body sees the queue end once it is empty.
     senders: usize,
-    /// The body's waker, while it waits for an item.
-    receiver: Option<Waker>,
 }
 
 impl Shared {
@@ -101,12 +108,19 @@ impl Shared {
             item if state.items.len() >= state.capacity => return Err((item, Closed(false))),
             item => state.items.push_back(item),
         }
-        let receiver = state.receiver.take();
         drop(state);
-        if let Some(receiver) = receiver {
-            receiver.wake();
-        }
+        self.wake_receiver();
         Ok(())
+    }
+
+    /// Wakes the body, unless it is polling the handler (it looks at the queue right after).
+    fn wake_receiver(&self) {
+        // Pairs with the fence in `QueueReceiver::polling_handler`: either the body, done with
+        // the handler, sees what was queued before this, or this sees that it is done.
+        fence(Ordering::SeqCst);
+        if !self.polling_handler.load(Ordering::Relaxed) {
+            self.receiver.wake();
+        }
     }
 
     fn close(&self) {
@@ -188,12 +202,10 @@ impl Drop for QueueSender {
     fn drop(&mut self) {
         let mut state = self.0.lock();
         state.senders -= 1;
-        let receiver = (state.senders == 0)
-            .then(|| state.receiver.take())
-            .flatten();
+        let last = state.senders == 0;
         drop(state);
-        if let Some(receiver) = receiver {
-            receiver.wake();
+        if last {
+            self.0.wake_receiver();
         }
     }
 }
@@ -207,17 +219,24 @@ impl QueueReceiver {
     /// queue that is never empty still lets the connection's task yield.
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+        // Registered before looking, so an item queued between the look and the return wakes.
+        self.0.receiver.register(cx.waker());
         let mut state = self.0.lock();
         let item = self.take(&mut state);
         if item.is_some() || state.closed || state.senders == 0 {
             budget.made_progress();
             return Poll::Ready(item);
         }
-        match &state.receiver {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => state.receiver = Some(cx.waker().clone()),
-        }
         Poll::Pending
+    }
+
+    /// The body starts (`true`) or stops polling the handler: see `Shared::polling_handler`.
+    pub(crate) fn polling_handler(&self, polling: bool) {
+        self.0.polling_handler.store(polling, Ordering::Relaxed);
+        if !polling {
+            // Pairs with the fence in `Shared::wake_receiver`.
+            fence(Ordering::SeqCst);
+        }
     }
 
     /// The next item if one is queued now.
@@ -255,6 +274,7 @@ impl Drop for QueueReceiver {
 mod tests {
     use super::*;
     use futures::FutureExt;
+    use std::task::Waker;
 
     fn frame(text: &'static str) -> Outgoing {
         Outgoing::Frame(Bytes::from_static(text.as_bytes()))
@@ -353,6 +373,45 @@ mod tests {
         assert_eq!(text(rx.try_recv()), "open");
         assert_eq!(text(rx.try_recv()), "none");
         assert_eq!(rx.0.lock().items.capacity(), 0);
+    }
+
+    /// Counts its wakes.
+    struct Wakes(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn an_item_queued_while_the_body_polls_the_handler_does_not_wake_it() {
+        let wakes = Arc::new(Wakes(std::sync::atomic::AtomicUsize::new(0)));
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (tx, mut rx) = queue(4);
+        assert!(rx.poll_recv(&mut cx).is_pending());
+
+        rx.polling_handler(true);
+        tx.try_send(frame("from the handler")).unwrap();
+        rx.polling_handler(false);
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            0,
+            "the body looks right after"
+        );
+        assert_eq!(text(ready(rx.poll_recv(&mut cx))), "from the handler");
+
+        assert!(rx.poll_recv(&mut cx).is_pending());
+        tx.try_send(frame("from another task")).unwrap();
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            1,
+            "any other time, the body is woken"
+        );
+        drop(tx);
+        assert_eq!(text(ready(rx.poll_recv(&mut cx))), "from another task");
+        assert!(matches!(rx.poll_recv(&mut cx), Poll::Ready(None)));
     }
 
     fn ready<T>(poll: Poll<T>) -> T {

@@ -5,9 +5,8 @@ use bytes::{Bytes, BytesMut};
 use http_body::{Body, Frame, SizeHint};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{ready, Context, Poll, Wake, Waker};
+use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
@@ -52,29 +51,6 @@ impl QueueEnd {
 /// Chunks larger than this are not grown further by coalescing, so one write stays bounded.
 const MAX_COALESCED_CHUNK: usize = 64 * 1024;
 
-/// Wakes the connection's task when a frame is queued, except while the body is polling the
-/// handler: a frame the handler sends then is taken right after, and a wake would only make
-/// hyper poll the whole connection once more, for nothing, after every event.
-struct FramesWaker {
-    task: futures::task::AtomicWaker,
-    polling_handler: AtomicBool,
-}
-
-impl Wake for FramesWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        // Pairs with the fence in `SseBody::poll_handler`: either the body, done with the
-        // handler, sees the frame queued before this wake, or this sees that it is done.
-        fence(Ordering::SeqCst);
-        if !self.polling_handler.load(Ordering::Relaxed) {
-            self.task.wake();
-        }
-    }
-}
-
 /// The body of an SSE response.
 pub(crate) struct SseBody {
     /// The handler and its queue, which the stall watch can take apart.
@@ -86,9 +62,6 @@ pub(crate) struct SseBody {
 struct BodyState {
     /// The handler's name, for the logs.
     handler_name: &'static str,
-    frames_waker: Arc<FramesWaker>,
-    /// `frames_waker` as a `Waker`, made once.
-    frames_waker_handle: Waker,
     /// A frame taken from the channel while the response head was being decided.
     first: Option<Bytes>,
     queue_end: QueueEnd,
@@ -124,10 +97,6 @@ impl SseBody {
             timer: Box::pin(tokio::time::sleep(interval)),
             last_write: Instant::now(),
         });
-        let frames_waker = Arc::new(FramesWaker {
-            task: futures::task::AtomicWaker::new(),
-            polling_handler: AtomicBool::new(false),
-        });
         let core = Core::new(handler, frames, admitted);
         if let Some(watch) = &config.stall {
             watch.watch(&core);
@@ -136,8 +105,6 @@ impl SseBody {
             core,
             state: BodyState {
                 handler_name: config.handler,
-                frames_waker_handle: Waker::from(frames_waker.clone()),
-                frames_waker,
                 first: None,
                 queue_end: QueueEnd::default(),
                 cut_short: false,
@@ -182,15 +149,9 @@ impl BodyState {
         let Some(handler) = running.handler.as_mut() else {
             return Poll::Pending;
         };
-        self.frames_waker
-            .polling_handler
-            .store(true, Ordering::Relaxed);
+        running.frames.polling_handler(true);
         let polled = handler.as_mut().poll(cx);
-        self.frames_waker
-            .polling_handler
-            .store(false, Ordering::Relaxed);
-        // Pairs with the fence in `FramesWaker::wake_by_ref`.
-        fence(Ordering::SeqCst);
+        running.frames.polling_handler(false);
         let end = ready!(polled);
         running.handler = None;
         Poll::Ready(end)
@@ -240,12 +201,8 @@ impl BodyState {
     }
 
     /// Everything queued right now, as one chunk (`None` if nothing is queued). Empty frames,
-    /// which only commit the head (``FrameSink::open``), add nothing. The channel wakes the
-    /// task through `frames_waker`.
+    /// which only commit the head (``FrameSink::open``), add nothing.
     fn poll_queued(&mut self, running: &mut Running, cx: &mut Context<'_>) -> Option<Bytes> {
-        self.frames_waker.task.register(cx.waker());
-        let mut frames_cx = Context::from_waker(&self.frames_waker_handle);
-        let cx = &mut frames_cx;
         let mut chunk = self.first.take();
         // Events in this chunk; an `Open` adds empty bytes and no event.
         let mut events = u64::from(chunk.as_ref().is_some_and(|first| !first.is_empty()));
@@ -443,6 +400,7 @@ fn error_text(response: &mut axum::response::Response) -> Option<String> {
 mod tests {
     use super::*;
     use crate::stream::limits::StreamLimits;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     /// Sets its flag when dropped: tells whether the body dropped the handler.
     struct DropFlag(Arc<AtomicBool>);
