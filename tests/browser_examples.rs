@@ -1,19 +1,31 @@
 //! Each example's page in a real browser (headless Chromium), served in-process: it goes live,
 //! shows what it should, raises no script error and asks for nothing the server lacks (no
-//! `/favicon.ico` 404). A screenshot of each is kept in `target/browser-screenshots/`. The chat
-//! page has a test of its own, cut and restarted (`examples/tests/chat_process.rs`).
+//! `/favicon.ico` 404); and each example's API page (`/docs`) lists every route. A screenshot of
+//! each is kept in `target/browser-screenshots/`. The chat page has a test of its own, cut and
+//! restarted (`examples/tests/chat_process.rs`).
 
 use tidings::hub::Hub;
 use tidings::Shutdown;
-use tidings_examples::{dashboard, llm, logs, stocks};
+use tidings_examples::{chat, dashboard, llm, logs, stocks};
 use tidings_test_support::{browser, chromium, screenshot, serve};
 
 /// Opens `app`'s page, waits for `selector`, and returns the text of `read`, after checking
 /// that no script failed and the console reports nothing.
 async fn open_page(app: axum::Router, name: &str, selector: &str, read: &str) -> Option<String> {
+    open_page_at(app, "/", name, selector, read).await
+}
+
+/// [`open_page`], at `path`.
+async fn open_page_at(
+    app: axum::Router,
+    path: &str,
+    name: &str,
+    selector: &str,
+    read: &str,
+) -> Option<String> {
     let chromium = chromium()?;
     let server = serve(app).await;
-    let url = format!("http://{}/", server.addr);
+    let url = format!("http://{}{path}", server.addr);
     let shot = screenshot(name);
     let shown = browser(
         &chromium,
@@ -84,4 +96,60 @@ async fn the_llm_page_is_ready_for_a_prompt() {
     let Some(_) = open_page(app, "llm", "#prompt", "#status").await else {
         return;
     };
+}
+
+/// Each example's `/docs` lists every operation of its document (its streams and its plain
+/// routes: pages, scripts, lists, posting) in its contents, with no script or console error.
+#[tokio::test]
+async fn each_examples_docs_page_lists_every_route() {
+    let dir = std::env::temp_dir().join(format!("tidings-docs-pages-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("app.log");
+    std::fs::write(&log, "a line\n").unwrap();
+    let examples: [(&str, axum::Router, &[&str]); 5] = [
+        (
+            "chat-docs",
+            chat::app(Hub::builder().build(), Shutdown::new()),
+            &[
+                "GET /",
+                "GET /rooms/{room}/events",
+                "POST /rooms/{room}/messages",
+            ],
+        ),
+        (
+            "stocks-docs",
+            stocks::app(Hub::builder().build(), Shutdown::new()),
+            &["GET /", "GET /stocks", "GET /stocks/{symbol}/events"],
+        ),
+        (
+            "dashboard-docs",
+            dashboard::app(dashboard::PERIOD, Shutdown::new()),
+            &["GET /", "GET /metrics", "GET /prometheus"],
+        ),
+        (
+            "llm-docs",
+            llm::app(Shutdown::new()),
+            &["GET /", "POST /complete", "GET /page.js"],
+        ),
+        (
+            "logs-docs",
+            logs::app(log, Shutdown::new()),
+            &["GET /", "GET /logs/events"],
+        ),
+    ];
+    for (name, app, routes) in examples {
+        let Some(contents) = open_page_at(app, "/docs", name, "nav.toc", "nav.toc").await else {
+            return;
+        };
+        let mut listed: Vec<String> = contents
+            .lines()
+            .filter(|line| line.starts_with("GET ") || line.starts_with("POST "))
+            .map(|line| line.split(' ').take(2).collect::<Vec<_>>().join(" "))
+            .collect();
+        listed.sort();
+        let mut expected: Vec<&str> = routes.to_vec();
+        expected.sort();
+        assert_eq!(listed, expected, "{name}: {contents}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

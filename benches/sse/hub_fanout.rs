@@ -437,19 +437,32 @@ impl Source {
     }
 }
 
+/// What every subscriber of a round shares with the round.
+#[derive(Clone)]
+struct RoundLinks {
+    /// Counts the subscribers whose stream opened (or failed to).
+    connected: Arc<AtomicUsize>,
+    window: Arc<Window>,
+    stop: watch::Receiver<bool>,
+    /// Events each subscriber expects, to size its latency samples.
+    expected: usize,
+}
+
 /// One subscriber: a request for its topic's stream (over HTTP/1.1, or on `h2`, a shared h2c
 /// connection), then `data:` lines until the round stops.
-#[allow(clippy::too_many_arguments)]
 async fn subscribe(
     addr: SocketAddr,
     h2: Option<SendRequest<Empty<bytes::Bytes>>>,
     topic: usize,
     permit: OwnedSemaphorePermit,
-    connected: Arc<AtomicUsize>,
-    window: Arc<Window>,
-    mut stop: watch::Receiver<bool>,
-    expected: usize,
+    links: RoundLinks,
 ) -> Received {
+    let RoundLinks {
+        connected,
+        window,
+        mut stop,
+        expected,
+    } = links;
     let mut out = Received {
         topic,
         latencies_us: Vec::with_capacity(expected),
@@ -560,6 +573,12 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
     let expected = (settings.window.as_secs() + 2) as usize * RATE as usize;
     let (stop, stopped) = watch::channel(false);
     let connected = Arc::new(AtomicUsize::new(0));
+    let links = RoundLinks {
+        connected: connected.clone(),
+        window: window.clone(),
+        stop: stopped,
+        expected,
+    };
     let gate = Arc::new(Semaphore::new(CONNECTING));
     let connecting = Instant::now();
     let mut subscribers = Vec::with_capacity(scenario.subscribers);
@@ -576,10 +595,7 @@ async fn round(contender: &str, scenario: &Scenario, settings: &Settings) -> Fig
             h2.clone(),
             i % scenario.topics,
             permit,
-            connected.clone(),
-            window.clone(),
-            stopped.clone(),
-            expected,
+            links.clone(),
         )));
     }
     while connected.load(Ordering::Relaxed) < scenario.subscribers {
@@ -734,7 +750,7 @@ async fn bench(
         contenders[0], contenders[1]
     );
     println!(
-        "{:<38} {:<13} {:>8} {:>8} {:>9} {:>8} {:>7} {:>8} {:>4} {:>6} {:>8}",
+        "{:<42} {:<13} {:>8} {:>8} {:>9} {:>8} {:>7} {:>8} {:>4} {:>6} {:>8}",
         "scenario",
         "server",
         "p50 ms",
@@ -756,7 +772,7 @@ async fn bench(
         for (c, name) in contenders.iter().enumerate() {
             let f = &rounds[c];
             println!(
-                "{:<38} {:<13} {:>8.2} {:>8.2} {:>9.2} {:>8.1} {:>7.1} {:>8} {:>4} {:>6} {:>8}",
+                "{:<42} {:<13} {:>8.2} {:>8.2} {:>9.2} {:>8.1} {:>7.1} {:>8} {:>4} {:>6} {:>8}",
                 if c == 0 { scenario.title.as_str() } else { "" },
                 name,
                 med(f, |f| f.p50_ms),
@@ -772,7 +788,7 @@ async fn bench(
         }
         let [t, a] = rounds;
         println!(
-            "{:<38} {:<13} {:>8} {:>8} {:>9} {:>8} {:>7}",
+            "{:<42} {:<13} {:>8} {:>8} {:>9} {:>8} {:>7}",
             "",
             "ratio",
             ratio(med(t, |f| f.p50_ms), med(a, |f| f.p50_ms)),
@@ -787,7 +803,7 @@ async fn bench(
         "\nPublish cost per call, timed in the server (tidings: Hub::publish, which encodes once, on Redis an XADD; axum: broadcast::Sender::send, no encoding, each stream serializes)\n"
     );
     println!(
-        "{:<38} {:>14} {:>14} {:>14} {:>14} {:>8} {:>8}",
+        "{:<42} {:>14} {:>14} {:>14} {:>14} {:>8} {:>8}",
         "scenario",
         format!("{} mean", contenders[0]),
         format!("{} p99", contenders[0]),
@@ -797,12 +813,12 @@ async fn bench(
         "ratio"
     );
     println!(
-        "{:<38} {:>14} {:>14} {:>14} {:>14} {:>8} {:>8}",
+        "{:<42} {:>14} {:>14} {:>14} {:>14} {:>8} {:>8}",
         "", "us", "us", "us", "us", "mean", "p99"
     );
     for (scenario, [t, a]) in scenarios.iter().zip(&results) {
         println!(
-            "{:<38} {:>14.2} {:>14.2} {:>14.2} {:>14.2} {:>8} {:>8}",
+            "{:<42} {:>14.2} {:>14.2} {:>14.2} {:>14.2} {:>8} {:>8}",
             scenario.title,
             med(t, |f| f.publish_mean_us),
             med(t, |f| f.publish_p99_us),
