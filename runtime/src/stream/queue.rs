@@ -97,15 +97,15 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Offers `item`: `Ok` once queued, or the item back with whether the queue is closed.
-    fn offer(&self, item: Outgoing) -> Result<(), (Outgoing, Closed)> {
+    /// Queues `item` if there is room now.
+    fn offer(&self, item: Outgoing) -> Result<(), TrySendError> {
         let mut state = self.lock();
         if state.closed {
-            return Err((item, Closed(true)));
+            return Err(TrySendError::Closed);
         }
         match item {
             Outgoing::Open => state.open = true,
-            item if state.items.len() >= state.capacity => return Err((item, Closed(false))),
+            item if state.items.len() >= state.capacity => return Err(TrySendError::Full(item)),
             item => state.items.push_back(item),
         }
         drop(state);
@@ -132,9 +132,6 @@ impl Shared {
     }
 }
 
-/// Whether an offer failed because the queue is closed (rather than full).
-struct Closed(bool);
-
 /// The queue is closed: the stream's body is gone or will take nothing more.
 #[derive(Debug)]
 pub(crate) struct QueueClosed;
@@ -152,10 +149,7 @@ pub(crate) struct QueueSender(Arc<Shared>);
 impl QueueSender {
     /// Queues `item` if there is room now.
     pub(crate) fn try_send(&self, item: Outgoing) -> Result<(), TrySendError> {
-        self.0.offer(item).map_err(|(item, closed)| match closed {
-            Closed(true) => TrySendError::Closed,
-            Closed(false) => TrySendError::Full(item),
-        })
+        self.0.offer(item)
     }
 
     /// Queues `item`, waiting while the queue is full. Dropped before it completes, it queues
@@ -167,8 +161,8 @@ impl QueueSender {
             room.as_mut().enable();
             item = match self.0.offer(item) {
                 Ok(()) => return Ok(()),
-                Err((_, Closed(true))) => return Err(QueueClosed),
-                Err((item, Closed(false))) => item,
+                Err(TrySendError::Closed) => return Err(QueueClosed),
+                Err(TrySendError::Full(item)) => item,
             };
             room.await;
         }
@@ -219,14 +213,15 @@ impl QueueReceiver {
     /// queue that is never empty still lets the connection's task yield.
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-        // Registered before looking, so an item queued between the look and the return wakes.
-        self.0.receiver.register(cx.waker());
         let mut state = self.0.lock();
         let item = self.take(&mut state);
         if item.is_some() || state.closed || state.senders == 0 {
             budget.made_progress();
             return Poll::Ready(item);
         }
+        // Registered under the lock: a sender queues under it too, and wakes only after, so
+        // no item can come between this look and the registration unseen.
+        self.0.receiver.register(cx.waker());
         Poll::Pending
     }
 
