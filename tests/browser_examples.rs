@@ -7,6 +7,7 @@
 use tidings::hub::Hub;
 use tidings::Shutdown;
 use tidings_examples::{chat, dashboard, llm, logs, stocks};
+use tidings_test_support::example_pages::routes;
 use tidings_test_support::{browser, chromium, screenshot, serve};
 
 /// Opens `app`'s page, waits for `selector`, and returns the text of `read`, after checking
@@ -110,32 +111,20 @@ async fn each_examples_docs_page_lists_every_route() {
         (
             "chat-docs",
             chat::app(Hub::builder().build(), Shutdown::new()),
-            &[
-                "GET /",
-                "GET /rooms/{room}/events",
-                "POST /rooms/{room}/messages",
-            ],
+            routes::CHAT,
         ),
         (
             "stocks-docs",
             stocks::app(Hub::builder().build(), Shutdown::new()),
-            &["GET /", "GET /stocks", "GET /stocks/{symbol}/events"],
+            routes::STOCKS,
         ),
         (
             "dashboard-docs",
             dashboard::app(dashboard::PERIOD, Shutdown::new()),
-            &["GET /", "GET /metrics", "GET /prometheus"],
+            routes::DASHBOARD,
         ),
-        (
-            "llm-docs",
-            llm::app(Shutdown::new()),
-            &["GET /", "POST /complete", "GET /page.js"],
-        ),
-        (
-            "logs-docs",
-            logs::app(log, Shutdown::new()),
-            &["GET /", "GET /logs/events"],
-        ),
+        ("llm-docs", llm::app(Shutdown::new()), routes::LLM),
+        ("logs-docs", logs::app(log, Shutdown::new()), routes::LOGS),
     ];
     for (name, app, routes) in examples {
         let Some(contents) = open_page_at(app, "/docs", name, "nav.toc", "nav.toc").await else {

@@ -10,9 +10,10 @@ use tidings::hub::Hub;
 use tidings::testing::TestClient;
 use tidings::Shutdown;
 use tidings_examples::{chat, dashboard, llm, logs, stocks};
+use tidings_test_support::example_pages::routes;
 
-/// `(method, path)` of every operation of `document`.
-fn operations(document: &Value) -> BTreeSet<(String, String)> {
+/// Every operation of `document`, as `METHOD /path`.
+fn operations(document: &Value) -> BTreeSet<String> {
     document["paths"]
         .as_object()
         .unwrap()
@@ -21,15 +22,8 @@ fn operations(document: &Value) -> BTreeSet<(String, String)> {
             item.as_object()
                 .unwrap()
                 .keys()
-                .map(move |method| (method.clone(), path.clone()))
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
         })
-        .collect()
-}
-
-fn expected(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
-    routes
-        .iter()
-        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
         .collect()
 }
 
@@ -40,20 +34,23 @@ fn is_stream(operation: &Value) -> bool {
         .is_some()
 }
 
-async fn check(name: &str, client: TestClient, routes: &[(&str, &str)]) {
+async fn check(name: &str, client: TestClient, routes: &[&str]) {
     let document: Value =
         serde_json::from_str(&client.get("/openapi.json").await.text().await.unwrap()).unwrap();
+    let expected: BTreeSet<String> = routes.iter().map(|route| (*route).to_owned()).collect();
     assert_eq!(
         operations(&document),
-        expected(routes),
+        expected,
         "{name}: the document's operations"
     );
-    for (method, path) in routes {
-        let operation = &document["paths"][path][method];
+    for route in routes {
+        let (method, path) = route.split_once(' ').unwrap();
+        let method = method.to_lowercase();
+        let operation = &document["paths"][path][&method];
         let needs_input = operation["parameters"]
             .as_array()
             .is_some_and(|p| p.iter().any(|p| p["required"] == true));
-        if *method != "get" || needs_input || is_stream(operation) {
+        if method != "get" || needs_input || is_stream(operation) {
             continue;
         }
         let response = client.get(path).await;
@@ -83,33 +80,25 @@ async fn every_route_of_every_example_is_in_its_document() {
     check(
         "chat",
         TestClient::new(chat::app(chat_hub, Shutdown::new())),
-        &[
-            ("get", "/"),
-            ("get", "/rooms/{room}/events"),
-            ("post", "/rooms/{room}/messages"),
-        ],
+        routes::CHAT,
     )
     .await;
     check(
         "stocks",
         TestClient::new(stocks::app(Hub::builder().build(), Shutdown::new())),
-        &[
-            ("get", "/"),
-            ("get", "/stocks"),
-            ("get", "/stocks/{symbol}/events"),
-        ],
+        routes::STOCKS,
     )
     .await;
     check(
         "dashboard",
         TestClient::new(dashboard::app(Duration::from_secs(1), Shutdown::new())),
-        &[("get", "/"), ("get", "/metrics"), ("get", "/prometheus")],
+        routes::DASHBOARD,
     )
     .await;
     check(
         "llm",
         TestClient::new(llm::app(Shutdown::new())),
-        &[("get", "/"), ("get", "/page.js"), ("post", "/complete")],
+        routes::LLM,
     )
     .await;
     let log = std::env::temp_dir().join(format!("tidings-doc-log-{}", std::process::id()));
@@ -117,7 +106,7 @@ async fn every_route_of_every_example_is_in_its_document() {
     check(
         "logs",
         TestClient::new(logs::app(log.clone(), Shutdown::new())),
-        &[("get", "/"), ("get", "/logs/events")],
+        routes::LOGS,
     )
     .await;
     std::fs::remove_file(log).unwrap();

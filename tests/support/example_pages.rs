@@ -46,3 +46,17 @@ pub fn streamed_events(document: &Value, path: &str, method: &str) -> Vec<(Strin
         })
         .collect()
 }
+
+/// Every route each example serves, as `METHOD /path`: what its API document and its docs page
+/// must list (tests/example_documents.rs, tests/browser_examples.rs).
+pub mod routes {
+    pub const CHAT: &[&str] = &[
+        "GET /",
+        "GET /rooms/{room}/events",
+        "POST /rooms/{room}/messages",
+    ];
+    pub const STOCKS: &[&str] = &["GET /", "GET /stocks", "GET /stocks/{symbol}/events"];
+    pub const DASHBOARD: &[&str] = &["GET /", "GET /metrics", "GET /prometheus"];
+    pub const LLM: &[&str] = &["GET /", "GET /page.js", "POST /complete"];
+    pub const LOGS: &[&str] = &["GET /", "GET /logs/events"];
+}
